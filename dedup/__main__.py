@@ -1,0 +1,5 @@
+"""`python -m dedup`."""
+
+from dedup.cli import app
+
+app(prog_name="dedup")

@@ -1,0 +1,211 @@
+"""The `dedup` command line: parse, run the pipeline, render. Errors map to exit codes here.
+
+Exit codes: 0 ran (a report was written, duplicates or not); 1 bad input, index or
+options (`DedupError`, one line on stderr); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import Annotated, TypeVar
+
+import typer
+
+from dedup import __version__
+from dedup.config import DedupConfig
+from dedup.errors import DedupError
+from dedup.io import Fields, ReadLog, read_docs, write_text
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Find near-duplicate news articles and the wire passages they share.",
+)
+
+T = TypeVar("T")
+
+
+class Format(str, Enum):
+    """Report formats."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class Errors(str, Enum):
+    """What to do with a bad record."""
+
+    fail = "fail"
+    skip = "skip"
+
+
+class ShingleKind(str, Enum):
+    """Shingle kinds."""
+
+    word = "word"
+    char = "char"
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one error line on stderr and return the exit to raise (code 1)."""
+    typer.echo(f"dedup: error: {message}", err=True)
+    return typer.Exit(1)
+
+
+@contextmanager
+def errors_to_exit() -> Iterator[None]:
+    """Turn a `DedupError` into a one-line message and exit code 1."""
+    try:
+        yield
+    except DedupError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted") from None
+
+
+@contextmanager
+def progress_bar(total_label: str, *, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A progress counter on stderr, only when stderr is a terminal and not --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(total_label), BarColumn(), MofNCompleteColumn(), transient=True, console=None
+    ) as bar:
+        task = bar.add_task(total_label, total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dedup {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Find near-duplicate news articles and the wire passages they share."""
+
+
+PathsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Folders (*.txt, *.md), .jsonl[.gz], .json, .csv/.tsv files, or - for JSONL on stdin.",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def scan(
+    paths: PathsArg,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.table,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report here (default stdout).")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="Minimum exact Jaccard of a reported pair.", min=0.01, max=1.0)
+    ] = 0.5,
+    containment: Annotated[
+        float,
+        typer.Option(
+            help="Also report pairs whose smaller document lies at least this much inside the "
+            "larger (0 = off).",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.0,
+    num_perm: Annotated[int, typer.Option(help="MinHash permutations.", min=2, max=4096)] = 128,
+    shingle: Annotated[
+        ShingleKind, typer.Option(help="Word or character n-grams.")
+    ] = ShingleKind.word,
+    shingle_size: Annotated[
+        int | None,
+        typer.Option(help="n of the n-grams (default 3 words, 5 characters).", min=1, max=32),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the MinHash permutations.", min=0)] = 1,
+    passages: Annotated[
+        bool, typer.Option("--passages/--no-passages", help="Find shared passages.")
+    ] = False,
+    errors: Annotated[
+        Errors, typer.Option(help="On a bad record: fail, or skip it and say so.")
+    ] = Errors.fail,
+    id_field: Annotated[
+        str | None, typer.Option(help="Record field of the id [default: id].")
+    ] = None,
+    text_field: Annotated[str, typer.Option(help="Record field of the text.")] = "text",
+    outlet_field: Annotated[str, typer.Option(help="Record field of the outlet.")] = "outlet",
+    date_field: Annotated[str, typer.Option(help="Record field of the date (ISO 8601).")] = "date",
+    title_field: Annotated[str, typer.Option(help="Record field of the title.")] = "title",
+    url_field: Annotated[str, typer.Option(help="Record field of the URL.")] = "url",
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print the LSH banding and its error rates.")
+    ] = False,
+) -> None:
+    """Find near-duplicate documents and write a report.
+
+    Example: dedup scan fixtures/ ; dedup scan crawl.jsonl --format json -o report.json
+    """
+    from dedup.lsh import banding
+    from dedup.pipeline import run
+    from dedup.report import RENDERERS
+
+    fields = Fields(
+        id=id_field or "id",
+        text=text_field,
+        outlet=outlet_field,
+        date=date_field,
+        title=title_field,
+        url=url_field,
+        id_given=id_field is not None,
+    )
+    with errors_to_exit():
+        cfg = DedupConfig.build(
+            threshold=threshold,
+            containment=containment,
+            num_perm=num_perm,
+            shingle_kind=shingle.value,
+            shingle_size=shingle_size,
+            seed=seed,
+            passages=passages,
+        )
+        if verbose:
+            b = banding(cfg.lsh)
+            typer.echo(
+                f"LSH: {b.bands} bands x {b.rows} rows for Jaccard {cfg.lsh.threshold:.3f} "
+                f"(num_perm {cfg.lsh.num_perm}); false positive probability "
+                f"{b.false_positive:.4f}, false negative probability "
+                f"{b.false_negative:.4f}; a pair at the threshold becomes a candidate "
+                f"with probability {b.probability(cfg.lsh.threshold):.3f}",
+                err=True,
+            )
+        log = ReadLog()
+        with progress_bar("reading", quiet=quiet) as tick:
+            docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
+            if not docs:
+                raise fail("no documents to scan")
+            report = run(docs, cfg, progress=tick)
+        if log.skipped and not quiet:
+            for msg in log.skipped[:20]:
+                typer.echo(f"dedup: skipped {msg}", err=True)
+            typer.echo(f"dedup: skipped {len(log.skipped)} bad records in all", err=True)
+        write_text(RENDERERS[format.value](report), output)

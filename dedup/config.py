@@ -1,0 +1,131 @@
+"""Configuration of a run, checked when it is built."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from dedup.errors import ConfigError
+
+#: Bumped whenever normalisation output changes, so stored signatures can be checked.
+NORMALISATION_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleConfig:
+    """How a text becomes a set of shingles.
+
+    Attributes:
+        kind: "word" for word n-grams, "char" for character n-grams.
+        size: n, the number of words (or characters) in a shingle.
+        seed: seed of the xxhash token hash.
+    """
+
+    kind: Literal["word", "char"] = "word"
+    size: int = 3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("word", "char"):
+            raise ConfigError(f"shingle kind must be 'word' or 'char', not {self.kind!r}")
+        if not 1 <= self.size <= 32:
+            raise ConfigError(f"shingle size must be between 1 and 32, not {self.size}")
+
+
+@dataclass(frozen=True, slots=True)
+class LSHConfig:
+    """MinHash and banding parameters.
+
+    Attributes:
+        num_perm: number of permutations (signature length).
+        seed: seed of the permutations (as datasketch's `MinHash(seed=...)`).
+        threshold: Jaccard threshold the bands are tuned for.
+        bands, rows: explicit banding; derived from threshold when 0.
+    """
+
+    num_perm: int = 128
+    seed: int = 1
+    threshold: float = 0.5
+    bands: int = 0
+    rows: int = 0
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.num_perm <= 4096:
+            raise ConfigError(f"--num-perm must be between 2 and 4096, not {self.num_perm}")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"--threshold must be in (0, 1], not {self.threshold}")
+        if (self.bands == 0) != (self.rows == 0):
+            raise ConfigError("give both bands and rows, or neither")
+        if self.bands and self.bands * self.rows > self.num_perm:
+            raise ConfigError(
+                f"bands x rows = {self.bands * self.rows} exceeds --num-perm {self.num_perm}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyConfig:
+    """What a candidate pair must reach to be reported.
+
+    Attributes:
+        threshold: minimum exact Jaccard of the shingle sets.
+        containment: minimum containment of the smaller set in the larger
+            (|A & B| / min(|A|, |B|)); 0 turns the containment test off.
+    """
+
+    threshold: float = 0.5
+    containment: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"--threshold must be in (0, 1], not {self.threshold}")
+        if not 0.0 <= self.containment <= 1.0:
+            raise ConfigError(f"--containment must be in [0, 1], not {self.containment}")
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """All options of a run."""
+
+    shingle: ShingleConfig = field(default_factory=ShingleConfig)
+    lsh: LSHConfig = field(default_factory=LSHConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    passages: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        threshold: float = 0.5,
+        containment: float = 0.0,
+        num_perm: int = 128,
+        shingle_kind: Literal["word", "char"] = "word",
+        shingle_size: int | None = None,
+        seed: int = 1,
+        passages: bool = False,
+    ) -> DedupConfig:
+        """Build a config from the CLI's flat options.
+
+        With `containment` c, LSH is tuned to c / (3 - c), the Jaccard of a document
+        whose share c lies inside one up to twice its length (a wire story plus
+        local additions), so that such pairs still become candidates.
+        """
+        size = shingle_size if shingle_size is not None else (3 if shingle_kind == "word" else 5)
+        lsh_threshold = threshold
+        if containment > 0:
+            lsh_threshold = min(threshold, containment / (3.0 - containment))
+        return cls(
+            shingle=ShingleConfig(kind=shingle_kind, size=size, seed=0),
+            lsh=LSHConfig(num_perm=num_perm, seed=seed, threshold=lsh_threshold),
+            verify=VerifyConfig(threshold=threshold, containment=containment),
+            passages=passages,
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain-dict view for reports; stable key order."""
+        return {
+            "shingle": asdict(self.shingle),
+            "lsh": asdict(self.lsh),
+            "verify": asdict(self.verify),
+            "passages": self.passages,
+            "normalisation_version": NORMALISATION_VERSION,
+        }

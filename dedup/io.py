@@ -1,0 +1,255 @@
+"""Reading documents and writing reports: the only module that touches files.
+
+Sources: a folder (recursively, `*.txt` and `*.md`, one document per file, id = path
+relative to the folder without suffix), a single `.txt`/`.md` file, a JSONL file
+(`.jsonl`, `.ndjson`, optionally `.gz`), a JSON array (`.json`), a CSV file (`.csv`,
+`.tsv`), or `-` for JSONL on standard input.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal, cast
+
+from dedup.errors import InputError
+from dedup.types import Doc
+
+TEXT_SUFFIXES = (".txt", ".md")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+CSV_SUFFIXES = (".csv", ".tsv")
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """Names of the record fields documents are read from (JSONL, JSON and CSV)."""
+
+    id: str = "id"
+    text: str = "text"
+    outlet: str = "outlet"
+    date: str = "date"
+    title: str = "title"
+    url: str = "url"
+    id_given: bool = False
+
+
+@dataclass(slots=True)
+class ReadLog:
+    """What reading skipped, with `errors="skip"`: one message per skipped record."""
+
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_docs(
+    paths: Iterable[str],
+    *,
+    fields: Fields = Fields(),
+    errors: Literal["fail", "skip"] = "fail",
+    log: ReadLog | None = None,
+) -> Iterator[Doc]:
+    """Read documents from every path in turn, checking ids are unique across all.
+
+    Raises:
+        InputError: naming the file and line (or byte offset) of the first bad
+            record, when `errors` is "fail". With "skip" the record is left out and
+            its message appended to `log`.
+    """
+    log = log if log is not None else ReadLog()
+    seen: dict[str, str] = {}
+    for path in paths:
+        for doc, where in _read_one(path, fields):
+            if isinstance(doc, InputError):
+                _fail_or_skip(doc, errors, log)
+                continue
+            if doc.id in seen:
+                err = InputError(where, f"duplicate id {doc.id!r} (first seen at {seen[doc.id]})")
+                _fail_or_skip(err, errors, log)
+                continue
+            seen[doc.id] = where
+            yield doc
+
+
+def _fail_or_skip(err: InputError, errors: str, log: ReadLog) -> None:
+    if errors == "fail":
+        raise err
+    log.skipped.append(str(err))
+
+
+_Item = tuple[Doc | InputError, str]
+
+
+def _read_one(path: str, fields: Fields) -> Iterator[_Item]:
+    if path == "-":
+        yield from _read_jsonl(sys.stdin.buffer, "<stdin>", fields)
+        return
+    p = Path(path)
+    if p.is_dir():
+        yield from _read_folder(p)
+        return
+    if not p.exists():
+        raise InputError(path, "no such file or folder")
+    name = p.name.lower()
+    try:
+        if name.endswith(JSONL_SUFFIXES):
+            with (gzip.open(p, "rb") if name.endswith(".gz") else p.open("rb")) as fh:
+                yield from _read_jsonl(cast(IO[bytes], fh), path, fields)
+        elif name.endswith(".json"):
+            yield from _read_json_array(p, fields)
+        elif name.endswith(CSV_SUFFIXES):
+            yield from _read_csv(p, fields, "\t" if name.endswith(".tsv") else ",")
+        elif name.endswith(TEXT_SUFFIXES):
+            yield _read_text_file(p, p.stem, path)
+        else:
+            raise InputError(path, "unknown file type: use .txt, .md, .jsonl, .json, .csv or .tsv")
+    except (OSError, EOFError) as exc:
+        reason = getattr(exc, "strerror", None) or exc or "truncated file"
+        raise InputError(path, f"cannot read: {reason}") from exc
+
+
+def _read_folder(root: Path) -> Iterator[_Item]:
+    files = sorted(
+        (f for f in root.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES),
+        key=lambda f: f.relative_to(root).as_posix(),
+    )
+    if not files:
+        raise InputError(str(root), "folder holds no .txt or .md files")
+    for f in files:
+        rel = f.relative_to(root).with_suffix("").as_posix()
+        try:
+            yield _read_text_file(f, rel, str(f))
+        except OSError as exc:
+            raise InputError(str(f), f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _decode(raw: bytes, where: str, *, line_base: int | None = None) -> str | InputError:
+    """UTF-8 text, or an error naming the line (or byte) of the first bad byte."""
+    if b"\x00" in raw:
+        at = raw.index(b"\x00")
+        return InputError(where, "binary file (NUL byte), not text", offset=at)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1 if line_base is None else line_base
+        return InputError(where, f"invalid UTF-8 at byte {exc.start}", line=line)
+    return text.removeprefix("\ufeff")
+
+
+def _read_text_file(p: Path, doc_id: str, where: str) -> _Item:
+    text = _decode(p.read_bytes(), where)
+    if isinstance(text, InputError):
+        return text, where
+    if not text.strip():
+        return InputError(where, "empty document"), where
+    return Doc(id=doc_id, text=text, source=where), where
+
+
+def _read_jsonl(fh: IO[bytes], name: str, fields: Fields) -> Iterator[_Item]:
+    for lineno, raw in enumerate(fh, start=1):
+        where = f"{name}:{lineno}"
+        if not raw.strip():
+            continue
+        line = _decode(raw, name, line_base=lineno)
+        if isinstance(line, InputError):
+            yield line, where
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(name, f"not JSON: {exc.msg} at column {exc.colno}", line=lineno), where
+            continue
+        yield _to_doc(record, name, lineno, fields), where
+
+
+def _read_json_array(p: Path, fields: Fields) -> Iterator[_Item]:
+    text = _decode(p.read_bytes(), str(p))
+    if isinstance(text, InputError):
+        raise text
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(str(p), f"not JSON: {exc.msg}", line=exc.lineno) from exc
+    if not isinstance(data, list):
+        raise InputError(
+            str(p), "a .json file must hold an array of objects (use .jsonl for lines)"
+        )
+    for i, record in enumerate(data, start=1):
+        yield _to_doc(record, f"{p}[{i}]", None, fields), f"{p}[{i}]"
+
+
+def _read_csv(p: Path, fields: Fields, delimiter: str) -> Iterator[_Item]:
+    text = _decode(p.read_bytes(), str(p))
+    if isinstance(text, InputError):
+        raise text
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if reader.fieldnames is None or fields.text not in reader.fieldnames:
+        raise InputError(str(p), f"no {fields.text!r} column (use --text-field)", line=1)
+    try:
+        for row in reader:
+            yield _to_doc(row, str(p), reader.line_num, fields), f"{p}:{reader.line_num}"
+    except csv.Error as exc:
+        raise InputError(str(p), f"bad CSV: {exc}", line=reader.line_num) from exc
+
+
+def _to_doc(record: Any, name: str, lineno: int | None, fields: Fields) -> Doc | InputError:
+    def err(msg: str) -> InputError:
+        return InputError(name, msg, line=lineno)
+
+    if not isinstance(record, dict):
+        return err(f"expected an object, found {type(record).__name__}")
+    text = record.get(fields.text)
+    if text is None:
+        return err(f"missing text field {fields.text!r} (use --text-field)")
+    if not isinstance(text, str):
+        return err(f"text field {fields.text!r} is not a string")
+    if not text.strip():
+        return err("empty document")
+    raw_id = record.get(fields.id)
+    if raw_id is None or raw_id == "":
+        if fields.id_given:
+            return err(f"missing id field {fields.id!r}")
+        raw_id = f"{Path(name).name}:{lineno}" if lineno is not None else name.rsplit("/", 1)[-1]
+    if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool):
+        return err(f"id field {fields.id!r} must be a string or an integer")
+
+    def opt(key: str) -> str | None:
+        value = record.get(key)
+        return None if value in (None, "") else str(value)
+
+    return Doc(
+        id=str(raw_id),
+        text=text,
+        source=name if lineno is None else f"{name}:{lineno}",
+        outlet=opt(fields.outlet),
+        date=opt(fields.date),
+        title=opt(fields.title),
+        url=opt(fields.url),
+    )
+
+
+def write_text(data: str, path: str | None) -> None:
+    """Write to `path` atomically (temp file + rename), or to stdout when None or '-'."""
+    if path is None or path == "-":
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+        tmp.replace(target)
+    except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise InputError(path, f"cannot write: {exc.strerror or exc}") from exc

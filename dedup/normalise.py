@@ -1,0 +1,208 @@
+"""Normalisation for matching, keeping a map back to the original text.
+
+What changes (and nothing else): Unicode NFKC; Arabic tashkeel/harakat (shadda and
+superscript alef included), Quranic marks and tatweel removed; أ إ آ ٱ → ا, ى ی → ي,
+ة → ه, ؤ → و, ئ → ي, ک → ك; Arabic-Indic and Persian digits → ASCII; Arabic and Latin
+punctuation and quote variants unified; letters casefolded; zero-width and bidi
+controls removed; runs of white space collapsed to one space, none at either end.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.types import Normalised
+
+_DELETE = -1
+_SPACE = 0x20
+
+_ARABIC_MARKS = [
+    *range(0x0610, 0x061B),  # Quranic honorifics and small marks
+    *range(0x064B, 0x0660),  # fathatan ... wavy hamza below (harakat, shadda, sukun)
+    0x0670,  # superscript alef
+    *range(0x06D6, 0x06DD),
+    *range(0x06DF, 0x06E5),
+    0x06E7,
+    0x06E8,
+    *range(0x06EA, 0x06EE),
+    0x08D3,
+    *range(0x08D4, 0x0900),  # extended Arabic marks
+    0x0640,  # tatweel
+]
+_INVISIBLE = [
+    0x00AD,
+    0x200B,
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+    0xFEFF,
+    0x061C,
+]
+_LETTERS = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ٲ": "ا",
+    "ٳ": "ا",
+    "ى": "ي",
+    "ی": "ي",
+    "ې": "ي",
+    "ئ": "ي",
+    "ة": "ه",
+    "ۀ": "ه",
+    "ہ": "ه",
+    "ۃ": "ه",
+    "ؤ": "و",
+    "ک": "ك",
+}
+_PUNCT = {
+    "،": ",",
+    "؍": ",",
+    "٫": ",",
+    "٬": ",",
+    "؛": ";",
+    "؟": "?",
+    "۔": ".",
+    "٪": "%",
+    "«": '"',
+    "»": '"',
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "″": '"',
+    "〝": '"',
+    "〞": '"',
+    "‹": "'",
+    "›": "'",
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "‛": "'",
+    "′": "'",
+    "`": "'",
+    "´": "'",
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "–": "-",
+    "—": "-",
+    "―": "-",
+    "−": "-",
+    "⸺": "-",
+    "⸻": "-",
+}
+
+
+@lru_cache(maxsize=1)
+def _table() -> npt.NDArray[np.int32]:
+    """Codepoint → codepoint (or -1 to delete); idempotent by construction."""
+    table = np.arange(0x110000, dtype=np.int32)
+    for c in range(0x10000):
+        ch = chr(c)
+        folded = ch.casefold()
+        if len(folded) == 1 and folded != ch:
+            table[c] = ord(folded)
+        elif ch.isspace():
+            table[c] = _SPACE
+    for c in range(0x10000, 0x20000):
+        folded = chr(c).casefold()
+        if len(folded) == 1 and folded != chr(c):
+            table[c] = ord(folded)
+    for src, dst in {**_LETTERS, **_PUNCT}.items():
+        table[ord(src)] = ord(dst)
+    for base in (0x0660, 0x06F0, 0x07C0, 0x0966, 0xFF10):
+        table[base : base + 10] = np.arange(0x30, 0x3A, dtype=np.int32)
+    table[_ARABIC_MARKS] = _DELETE
+    table[_INVISIBLE] = _DELETE
+    # Close the table under itself so that one pass is a fixed point.
+    while True:
+        live = table >= 0
+        nxt = table.copy()
+        nxt[live] = table[table[live]]
+        if np.array_equal(nxt, table):
+            return table
+        table = nxt
+
+
+_PIECES = re.compile(r"\s+|\S+")
+
+
+def _nfkc(text: str) -> tuple[str, npt.NDArray[np.int64]]:
+    """NFKC word by word (it never composes across white space), with an offset map.
+
+    Inside a word whose length changes, characters map proportionally; the first
+    and last characters of every word map exactly.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text, np.arange(len(text), dtype=np.int64)
+    pieces = _PIECES.findall(text)
+    norms = [unicodedata.normalize("NFKC", p) for p in pieces]
+    k = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    m = np.fromiter((len(p) for p in norms), dtype=np.int64, count=len(norms))
+    in_start = np.cumsum(k) - k
+    out_start = np.cumsum(m) - m
+    piece = np.repeat(np.arange(len(pieces)), m)
+    pos = np.arange(int(m.sum()), dtype=np.int64) - out_start[piece]
+    kk, mm = k[piece], m[piece]
+    within = np.where(pos == mm - 1, kk - 1, np.minimum(pos * kk // mm, kk - 1))
+    return "".join(norms), in_start[piece] + within
+
+
+def _pass(text: str) -> tuple[str, npt.NDArray[np.int64]]:
+    nfkc, offsets = _nfkc(text)
+    codes = np.frombuffer(nfkc.encode("utf-32-le"), dtype=np.uint32)
+    mapped = _table()[codes]
+    keep = mapped >= 0
+    mapped, offsets = mapped[keep], offsets[keep]
+    space = mapped == _SPACE
+    prev_space = np.empty_like(space)
+    if len(space):
+        prev_space[0] = True
+        prev_space[1:] = space[:-1]
+    keep = ~(space & prev_space)
+    if len(keep) and space[keep][-1:].any():
+        keep[np.flatnonzero(keep)[-1]] = False
+    out = mapped[keep].astype(np.uint32).tobytes().decode("utf-32-le")
+    return out, offsets[keep]
+
+
+def normalise(text: str) -> Normalised:
+    """Normalise `text` for matching and map every output character to the original.
+
+    Idempotent: `normalise(normalise(t).text).text == normalise(t).text`.
+    Offsets are non-decreasing; `offsets[-1] == len(text)`.
+
+    Args:
+        text: the original text.
+
+    Returns:
+        The normalised text with its offset map.
+
+    Example:
+        >>> n = normalise("قالَ  مُحمّد: «أهلاً»")
+        >>> n.text
+        'قال محمد: "اهلا"'
+        >>> s, e = n.original_span(4, 8)
+        >>> "قالَ  مُحمّد: «أهلاً»"[s:e]
+        'مُحمّد'
+    """
+    out, offsets = _pass(text)
+    # The table is closed under itself and white space is already collapsed, so a
+    # pass whose output is NFKC is a fixed point; deletions can rarely un-normalise.
+    while not unicodedata.is_normalized("NFKC", out):
+        out, inner = _pass(out)
+        offsets = offsets[inner]
+    full = np.empty(len(out) + 1, dtype=np.int64)
+    full[:-1] = offsets
+    full[-1] = len(text)
+    return Normalised(out, full)

@@ -1,0 +1,92 @@
+"""Small immutable records passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A document as read: `text` is the original text, untouched."""
+
+    id: str
+    text: str
+    source: str = ""
+    outlet: str | None = None
+    date: str | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """Text normalised for matching, with a map back to the original.
+
+    `offsets[i]` is the index in the original text of the character that produced
+    `text[i]`; `offsets[len(text)]` is the original length, so that a normalised
+    span `[i, j)` maps to the original span `[offsets[i], offsets[j - 1] + 1)`.
+    """
+
+    text: str
+    offsets: npt.NDArray[np.int64]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalised span `[start, end)` to a span of the original text."""
+        if end <= start:
+            pos = int(self.offsets[start])
+            return pos, pos
+        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Word (or character) tokens of a normalised text: hashes and normalised spans."""
+
+    hashes: npt.NDArray[np.uint64]
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of a document: `[start, end)` are offsets into the original text."""
+
+    doc: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A verified near-duplicate pair of documents (`a < b`)."""
+
+    a: str
+    b: str
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Documents linked by verified pairs; `id` is the smallest member id."""
+
+    id: str
+    documents: tuple[str, ...]
+    representative: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything `dedup scan` found, ready to render."""
+
+    params: dict[str, object]
+    documents: tuple[Doc, ...]
+    pairs: tuple[Pair, ...]
+    clusters: tuple[Cluster, ...]
+    extra: dict[str, object] = field(default_factory=dict)
