@@ -142,7 +142,19 @@ def scan(
     seed: Annotated[int, typer.Option(help="Seed of the MinHash permutations.", min=0)] = 1,
     passages: Annotated[
         bool, typer.Option("--passages/--no-passages", help="Find shared passages.")
-    ] = False,
+    ] = True,
+    min_passage_words: Annotated[
+        float,
+        typer.Option(
+            help="Matched words, weighted by rarity, a passage's core must reach.",
+            min=0.5,
+            max=1000,
+        ),
+    ] = 6.0,
+    passage_threshold: Annotated[
+        float,
+        typer.Option(help="Share of matched tokens in a passage's core.", min=0.01, max=1.0),
+    ] = 0.45,
     errors: Annotated[
         Errors, typer.Option(help="On a bad record: fail, or skip it and say so.")
     ] = Errors.fail,
@@ -187,6 +199,8 @@ def scan(
             shingle_size=shingle_size,
             seed=seed,
             passages=passages,
+            min_passage_words=min_passage_words,
+            passage_threshold=passage_threshold,
         )
         if verbose:
             b = banding(cfg.lsh)

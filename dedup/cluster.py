@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from dedup.types import Cluster, Doc
+from dedup.types import Cluster, Doc, Occurrence, PassageCluster, SharedPassage
 
 
 def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -66,3 +66,87 @@ def clusters(
         ids = tuple(sorted(d.id for d in members))
         out.append(Cluster(ids[0], ids, representative(members, sizes).id))
     return sorted(out, key=lambda c: c.id)
+
+
+def _union_length(spans: list[tuple[int, int]]) -> int:
+    """Characters covered by the union of spans."""
+    total, end = 0, -1
+    for s, e in sorted(spans):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
+def reuse_clusters(
+    passages: Sequence[SharedPassage], texts: dict[str, str]
+) -> list[PassageCluster]:
+    """Group passage occurrences into clusters of the same reused passage.
+
+    Two occurrences in one document are the same when they overlap by at least half
+    of the shorter; occurrences linked by a passage are the same passage. A cluster
+    lists each document's occurrence (the union of its overlapping spans).
+
+    Example:
+        >>> ps = [SharedPassage("a", 0, 10, "b", 5, 15, 1.0, 5.0, "", ""),
+        ...       SharedPassage("b", 6, 14, "c", 0, 8, 1.0, 5.0, "", "")]
+        >>> [(o.doc, o.start, o.end) for o in reuse_clusters(ps, {})[0].occurrences]
+        [('a', 0, 10), ('b', 5, 15), ('c', 0, 8)]
+    """
+    occ: list[tuple[str, int, int]] = []
+    for p in passages:
+        occ += [(p.a, p.a_start, p.a_end), (p.b, p.b_start, p.b_end)]
+    edges = [(2 * i, 2 * i + 1) for i in range(len(passages))]
+    order = sorted(range(len(occ)), key=lambda i: occ[i])
+    for x, y in zip(order, order[1:], strict=False):
+        (d1, s1, e1), (d2, s2, e2) = occ[x], occ[y]
+        if d1 == d2 and min(e1, e2) - max(s1, s2) >= 0.5 * min(e1 - s1, e2 - s2):
+            edges.append((x, y))
+    out = []
+    for group in components(len(occ), edges):
+        spans: dict[str, list[int]] = {}
+        for i in group:
+            d, s, e = occ[i]
+            cur = spans.setdefault(d, [s, e])
+            cur[0], cur[1] = min(cur[0], s), max(cur[1], e)
+        members = tuple(
+            Occurrence(d, s, e, texts.get(d, "")[s:e]) for d, (s, e) in sorted(spans.items())
+        )
+        out.append(PassageCluster(f"{members[0].doc}:{members[0].start}-{members[0].end}", members))
+    return sorted(out, key=lambda c: (c.occurrences[0].doc, c.occurrences[0].start))
+
+
+def coverage(
+    passages: Sequence[SharedPassage], docs: Sequence[Doc]
+) -> tuple[dict[str, int], list[tuple[str, str, float]]]:
+    """Characters of each document found in another, and per outlet pair (A, B) the
+    share of A's characters found in B's documents. A document without an outlet
+    counts as an outlet of its own, named by its id.
+
+    Example:
+        >>> ds = [Doc("a", "x" * 100, outlet="A"), Doc("b", "y" * 50, outlet="B")]
+        >>> coverage([SharedPassage("a", 0, 30, "b", 0, 25, 1.0, 5.0, "", "")], ds)
+        ({'a': 30, 'b': 25}, [('A', 'B', 0.3), ('B', 'A', 0.5)])
+    """
+    outlet = {d.id: d.outlet or d.id for d in docs}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    by_outlet: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for p in passages:
+        for (doc, s, e), other in (
+            ((p.a, p.a_start, p.a_end), p.b),
+            ((p.b, p.b_start, p.b_end), p.a),
+        ):
+            spans.setdefault(doc, []).append((s, e))
+            if outlet[doc] != outlet[other]:
+                by_outlet.setdefault((doc, outlet[other]), []).append((s, e))
+    shared = {d: _union_length(v) for d, v in sorted(spans.items())}
+    size: dict[str, int] = {}
+    for d in docs:
+        size[outlet[d.id]] = size.get(outlet[d.id], 0) + len(d.text)
+    found: dict[tuple[str, str], int] = {}
+    for (doc, other_outlet), v in by_outlet.items():
+        key = (outlet[doc], other_outlet)
+        found[key] = found.get(key, 0) + _union_length(v)
+    overlap = [(a, b, round(n / size[a], 4)) for (a, b), n in sorted(found.items()) if size[a]]
+    return shared, overlap

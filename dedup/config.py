@@ -83,13 +83,54 @@ class VerifyConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PassageConfig:
+    """Options of passage matching.
+
+    Attributes:
+        min_words: weight of matched words the core alignment of a passage must reach
+            (--min-passage-words); see `significance`.
+        threshold: density a passage's core alignment must reach: matched tokens over
+            the mean length of the two aligned ranges (--passage-threshold).
+        gram: character n-gram size of unit shingles.
+        window: longest window of consecutive sentences used as a unit.
+        num_perm, seed: MinHash of units.
+        lsh_threshold: Jaccard the unit LSH is tuned for.
+        seed_containment: exact containment a candidate unit pair needs before alignment.
+        extend_min: word weight a neighbouring sentence pair must match to extend a passage.
+
+    Words are weighted by how few documents use them: a word only the two documents
+    share counts 1, one that most documents of the input use counts little, a
+    stopword 3/16.
+    """
+
+    min_words: float = 6.0
+    threshold: float = 0.45
+    gram: int = 4
+    window: int = 2
+    num_perm: int = 128
+    seed: int = 1
+    lsh_threshold: float = 0.2
+    seed_containment: float = 0.2
+    extend_min: float = 2.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_words <= 1000:
+            raise ConfigError(f"--min-passage-words must be in (0, 1000], not {self.min_words}")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"--passage-threshold must be in (0, 1], not {self.threshold}")
+        if not 2 <= self.gram <= 10 or not 1 <= self.window <= 5:
+            raise ConfigError("passage gram must be 2-10 and window 1-5")
+
+
+@dataclass(frozen=True, slots=True)
 class DedupConfig:
     """All options of a run."""
 
     shingle: ShingleConfig = field(default_factory=ShingleConfig)
     lsh: LSHConfig = field(default_factory=LSHConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
-    passages: bool = False
+    passages: bool = True
+    passage: PassageConfig = field(default_factory=PassageConfig)
 
     @classmethod
     def build(
@@ -101,7 +142,9 @@ class DedupConfig:
         shingle_kind: Literal["word", "char"] = "word",
         shingle_size: int | None = None,
         seed: int = 1,
-        passages: bool = False,
+        passages: bool = True,
+        min_passage_words: float = 6.0,
+        passage_threshold: float = 0.45,
     ) -> DedupConfig:
         """Build a config from the CLI's flat options.
 
@@ -118,6 +161,12 @@ class DedupConfig:
             lsh=LSHConfig(num_perm=num_perm, seed=seed, threshold=lsh_threshold),
             verify=VerifyConfig(threshold=threshold, containment=containment),
             passages=passages,
+            passage=PassageConfig(
+                min_words=min_passage_words,
+                threshold=passage_threshold,
+                num_perm=num_perm,
+                seed=seed,
+            ),
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -127,5 +176,6 @@ class DedupConfig:
             "lsh": asdict(self.lsh),
             "verify": asdict(self.verify),
             "passages": self.passages,
+            "passage": asdict(self.passage) if self.passages else None,
             "normalisation_version": NORMALISATION_VERSION,
         }

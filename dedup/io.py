@@ -99,7 +99,7 @@ def _read_one(path: str, fields: Fields) -> Iterator[_Item]:
     name = p.name.lower()
     try:
         if name.endswith(JSONL_SUFFIXES):
-            with (gzip.open(p, "rb") if name.endswith(".gz") else p.open("rb")) as fh:
+            with gzip.open(p, "rb") if name.endswith(".gz") else p.open("rb") as fh:
                 yield from _read_jsonl(cast(IO[bytes], fh), path, fields)
         elif name.endswith(".json"):
             yield from _read_json_array(p, fields)

@@ -9,13 +9,14 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import __version__
-from dedup.cluster import clusters
-from dedup.config import DedupConfig
+from dedup import passages as passage_stage
+from dedup.cluster import clusters, components, coverage, reuse_clusters
+from dedup.config import DedupConfig, ShingleConfig
 from dedup.lsh import banding, candidates
 from dedup.normalise import normalise
 from dedup.shingle import shingle_hashes, tokenise
 from dedup.sketch import signatures
-from dedup.types import Doc, Normalised, Pair, Report, Tokens
+from dedup.types import Doc, Normalised, Pair, Passages, Report, SharedPassage, Tokens
 from dedup.verify import accept, overlap
 
 Progress = Callable[[int], None]
@@ -53,6 +54,42 @@ def find_pairs(
     return found
 
 
+def find_passages(
+    prepared: Sequence[Prepared], cfg: DedupConfig, groups: list[int] | None = None
+) -> Passages:
+    """Passages shared by different documents, their reuse clusters and coverage.
+
+    `groups` labels near-duplicates (one label per document), so that copies of one
+    story do not make its words look common.
+    """
+    word = ShingleConfig()
+    pds = [
+        passage_stage.prepare(
+            p.doc,
+            p.norm,
+            p.tokens if cfg.shingle.kind == "word" else tokenise(p.norm, word),
+            cfg.passage,
+        )
+        for p in prepared
+    ]
+    shared = []
+    for m in passage_stage.find(pds, cfg.passage, groups):
+        a, b = prepared[m.a].doc, prepared[m.b].doc
+        (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
+        if b.id < a.id:
+            a, b, a_s, a_e, b_s, b_e = b, a, b_s, b_e, a_s, a_e
+        shared.append(
+            SharedPassage(
+                a.id, a_s, a_e, b.id, b_s, b_e, m.score, m.weight, a.text[a_s:a_e], b.text[b_s:b_e]
+            )
+        )
+    shared.sort(key=lambda x: (x.a, x.a_start, x.b, x.b_start))
+    docs = [p.doc for p in prepared]
+    chars, outlets = coverage(shared, docs)
+    texts = {d.id: d.text for d in docs}
+    return Passages(tuple(shared), tuple(reuse_clusters(shared, texts)), chars, tuple(outlets))
+
+
 def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = None) -> Report:
     """Find near-duplicate documents.
 
@@ -73,6 +110,13 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
         ),
         key=lambda p: (p.a, p.b),
     )
+    found_passages = None
+    if cfg.passages:
+        groups = list(range(len(prepared)))
+        for members in components(len(prepared), [(i, j) for i, j, _, _ in found]):
+            for i in members:
+                groups[i] = members[0]
+        found_passages = find_passages(prepared, cfg, groups)
     band = banding(cfg.lsh)
     params = {**cfg.as_dict(), "bands": band.bands, "rows": band.rows}
     ordered = tuple(sorted(docs, key=lambda d: d.id))
@@ -83,5 +127,6 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
         clusters=tuple(
             clusters(docs, [(i, j) for i, j, _, _ in found], [len(p.norm.text) for p in prepared])
         ),
+        passages=found_passages,
         extra={"dedup_version": __version__},
     )

@@ -41,9 +41,47 @@ def to_dict(report: Report) -> dict[str, Any]:
             for c in report.clusters
         ],
     }
+    if report.passages is not None:
+        _add_passages(out, report)
     for key in sorted(report.extra):
         out[key] = report.extra[key]
     return out
+
+
+def _add_passages(out: dict[str, Any], report: Report) -> None:
+    found = report.passages
+    assert found is not None
+    for d, doc in zip(out["documents"], report.documents, strict=True):
+        n = found.shared_chars.get(doc.id, 0)
+        d["shared_chars"] = n
+        d["shared"] = round(n / len(doc.text), 4) if doc.text else 0.0
+    out["passages"] = [
+        {
+            "a": p.a,
+            "a_start": p.a_start,
+            "a_end": p.a_end,
+            "b": p.b,
+            "b_start": p.b_start,
+            "b_end": p.b_end,
+            "score": p.score,
+            "weight": p.weight,
+            "a_text": p.a_text,
+            "b_text": p.b_text,
+        }
+        for p in found.passages
+    ]
+    out["passage_clusters"] = [
+        {
+            "cluster": c.id,
+            "documents": list(c.documents),
+            "occurrences": [
+                {"doc": o.doc, "start": o.start, "end": o.end, "text": o.text}
+                for o in c.occurrences
+            ],
+        }
+        for c in found.clusters
+    ]
+    out["outlet_overlap"] = [{"a": a, "b": b, "share": v} for a, b, v in found.outlet_overlap]
 
 
 def to_json(report: Report) -> str:
@@ -55,7 +93,14 @@ def to_jsonl(report: Report) -> str:
     """One JSON object per line, each with a "type": params, document, pair, cluster, …."""
     data = to_dict(report)
     lines = [{"type": "params", "version": data["version"], "params": data["params"]}]
-    kinds = {"documents": "document", "pairs": "pair", "clusters": "cluster"}
+    kinds = {
+        "documents": "document",
+        "pairs": "pair",
+        "clusters": "cluster",
+        "passages": "passage",
+        "passage_clusters": "passage_cluster",
+        "outlet_overlap": "outlet_overlap",
+    }
     for key, value in data.items():
         if key in ("version", "params") or not isinstance(value, list):
             continue
@@ -64,14 +109,63 @@ def to_jsonl(report: Report) -> str:
     return "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
 
 
+CSV_COLUMNS = [
+    "kind",
+    "a",
+    "b",
+    "jaccard",
+    "containment",
+    "cluster",
+    "a_start",
+    "a_end",
+    "b_start",
+    "b_end",
+    "score",
+    "weight",
+]
+
+
 def to_csv(report: Report) -> str:
-    """One row per verified pair: a, b, jaccard, containment, cluster."""
+    """One row per verified pair (kind "pair": a, b, jaccard, containment, cluster) and
+    per shared passage (kind "passage": a, b, offsets, score, weight)."""
     cluster_of = {d: c.id for c in report.clusters for d in c.documents}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["a", "b", "jaccard", "containment", "cluster"])
+    w.writerow(CSV_COLUMNS)
     for p in report.pairs:
-        w.writerow([p.a, p.b, f"{p.jaccard:.4f}", f"{p.containment:.4f}", cluster_of.get(p.a, "")])
+        w.writerow(
+            [
+                "pair",
+                p.a,
+                p.b,
+                f"{p.jaccard:.4f}",
+                f"{p.containment:.4f}",
+                cluster_of.get(p.a, ""),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    for x in report.passages.passages if report.passages else ():
+        w.writerow(
+            [
+                "passage",
+                x.a,
+                x.b,
+                "",
+                "",
+                "",
+                x.a_start,
+                x.a_end,
+                x.b_start,
+                x.b_end,
+                f"{x.score:.4f}",
+                f"{x.weight:.3f}",
+            ]
+        )
     return buf.getvalue()
 
 
@@ -154,7 +248,75 @@ def to_table(report: Report) -> str:
         lines.extend(table(rows, ["a", "b", "jaccard", "containment"]))
     else:
         lines.append("no near-duplicate pairs")
+    if report.passages is not None:
+        lines.extend(_passage_lines(report))
     return "\n".join(lines) + "\n"
+
+
+def wrap(text: str, cols: int) -> list[str]:
+    """Words of `text` in lines of at most `cols` columns (a longer word is cut)."""
+    out: list[str] = []
+    line = ""
+    for word in text.split():
+        cand = f"{line} {word}" if line else word
+        if width(cand) <= cols:
+            line = cand
+            continue
+        if line:
+            out.append(line)
+        line = clip(word, cols)
+    if line:
+        out.append(line)
+    return out or [""]
+
+
+def side_by_side(left: str, right: str, cols: int = 56) -> list[str]:
+    """Two texts wrapped into columns next to each other, separated by " | "."""
+    a, b = wrap(left, cols), wrap(right, cols)
+    a += [""] * (len(b) - len(a))
+    b += [""] * (len(a) - len(b))
+    return [f"{pad(x, cols)} | {y}".rstrip() for x, y in zip(a, b, strict=True)]
+
+
+def _passage_lines(report: Report) -> list[str]:
+    found = report.passages
+    assert found is not None
+    lines = ["", f"{len(found.passages)} shared passages"]
+    current = None
+    for p in found.passages:
+        if (p.a, p.b) != current:
+            current = (p.a, p.b)
+            lines += ["", f"{p.a}  <->  {p.b}"]
+        lines.append(
+            f"  [{p.a_start}:{p.a_end}] | [{p.b_start}:{p.b_end}]  "
+            f"score {p.score:.2f}, weight {p.weight:.1f}"
+        )
+        lines.extend("    " + x for x in side_by_side(p.a_text, p.b_text))
+    multi = [c for c in found.clusters if len(c.documents) >= 3]
+    if multi:
+        lines += ["", "passages in three or more documents"]
+        for c in multi:
+            lines.append(
+                f"  {c.id}: " + ", ".join(f"{o.doc} [{o.start}:{o.end}]" for o in c.occurrences)
+            )
+    if found.shared_chars:
+        lines += [""]
+        rows = [
+            [
+                d.id,
+                str(found.shared_chars.get(d.id, 0)),
+                str(len(d.text)),
+                f"{found.shared_chars.get(d.id, 0) / max(1, len(d.text)):.1%}",
+            ]
+            for d in report.documents
+            if found.shared_chars.get(d.id)
+        ]
+        lines.extend(table(rows, ["document", "shared chars", "chars", "shared"]))
+    if found.outlet_overlap:
+        lines += [""]
+        rows = [[a, b, f"{v:.1%}"] for a, b, v in found.outlet_overlap]
+        lines.extend(table(rows, ["outlet A", "outlet B", "share of A found in B"]))
+    return lines
 
 
 RENDERERS = {"json": to_json, "jsonl": to_jsonl, "csv": to_csv, "table": to_table}

@@ -82,6 +82,57 @@ class Cluster:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedPassage:
+    """A passage documents `a` and `b` share (`a < b`); offsets into the original texts,
+    end exclusive. `score` is the alignment density (matched tokens over the mean
+    length of the two spans); `weight` the matched words weighted by rarity."""
+
+    a: str
+    a_start: int
+    a_end: int
+    b: str
+    b_start: int
+    b_end: int
+    score: float
+    weight: float
+    a_text: str
+    b_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """Where a reused passage stands in one document."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PassageCluster:
+    """One passage and every document it occurs in; `id` is its first occurrence."""
+
+    id: str
+    occurrences: tuple[Occurrence, ...]
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The distinct documents, sorted."""
+        return tuple(sorted({o.doc for o in self.occurrences}))
+
+
+@dataclass(frozen=True, slots=True)
+class Passages:
+    """Everything passage matching found."""
+
+    passages: tuple[SharedPassage, ...] = ()
+    clusters: tuple[PassageCluster, ...] = ()
+    shared_chars: dict[str, int] = field(default_factory=dict)
+    outlet_overlap: tuple[tuple[str, str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything `dedup scan` found, ready to render."""
 
@@ -89,4 +140,5 @@ class Report:
     documents: tuple[Doc, ...]
     pairs: tuple[Pair, ...]
     clusters: tuple[Cluster, ...]
+    passages: Passages | None = None
     extra: dict[str, object] = field(default_factory=dict)

@@ -62,12 +62,14 @@ def test_table_is_default_and_names_clusters() -> None:
 def test_csv_and_jsonl_formats() -> None:
     result = runner.invoke(app, ["scan", str(FIXTURES), "-f", "csv", "-q"])
     lines = result.stdout.splitlines()
-    assert lines[0] == "a,b,jaccard,containment,cluster"
-    assert len(lines) == 1 + len(scan_json()["pairs"])
+    assert lines[0] == "kind,a,b,jaccard,containment,cluster,a_start,a_end,b_start,b_end,score,weight"
+    report = scan_json()
+    assert sum(x.startswith("pair,") for x in lines) == len(report["pairs"])
+    assert sum(x.startswith("passage,") for x in lines) == len(report["passages"]) > 0
     result = runner.invoke(app, ["scan", str(FIXTURES), "-f", "jsonl", "-q"])
     kinds = [json.loads(x)["type"] for x in result.stdout.splitlines()]
     assert kinds[0] == "params"
-    assert {"document", "pair", "cluster"} <= set(kinds)
+    assert {"document", "pair", "cluster", "passage", "passage_cluster"} <= set(kinds)
 
 
 def test_output_file_and_determinism(tmp_path: Path) -> None:

@@ -1,0 +1,404 @@
+"""Shared passages between different documents: units → MinHash-LSH → alignment → spans.
+
+Units are sentences and windows of consecutive sentences. Their shingles are
+character n-grams of light-stemmed content words, which survive desk editing
+(و-/ال- prefixes, -ها/-ات suffixes, re-spelled names). Candidate unit pairs come from
+the same MinHash and LSH code as whole documents; each is verified by exact
+containment, then aligned token by token (`dedup.align`). Alignments of one document
+pair that overlap merge into one; a passage then extends into the neighbouring
+sentences while they align too (seed and extend), so a shared three-sentence passage
+comes out as one span per document.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from dedup.align import UNIT, Alignment, TokenSeq, align
+from dedup.config import LSHConfig, PassageConfig
+from dedup.lsh import candidates, lsh_params
+from dedup.morph import STOPWORDS, skeleton, stem
+from dedup.segment import sentences
+from dedup.shingle import fmix64, shingle_hashes
+from dedup.sketch import signatures
+from dedup.types import Doc, Normalised, Tokens
+from dedup.verify import overlap
+
+I64 = npt.NDArray[np.int64]
+
+#: Match weight of a stopword, in `UNIT`s (a full word is 16).
+STOPWORD_WEIGHT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PassageDoc:
+    """A document's features for passage matching."""
+
+    doc: Doc
+    norm: Normalised
+    tokens: Tokens
+    seq: TokenSeq
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    sent_bounds: I64
+    grams: npt.NDArray[np.uint64]
+    gram_first: I64
+    gram_last: I64
+    uni: npt.NDArray[np.float32]
+    bi: npt.NDArray[np.float32]
+
+    def original_span(self, t0: int, t1: int) -> tuple[int, int]:
+        """Original-text span of tokens `[t0, t1)`."""
+        return self.norm.original_span(int(self.tokens.starts[t0]), int(self.tokens.ends[t1 - 1]))
+
+    def sentence_of(self, token: int) -> int:
+        """Index of the sentence holding `token`."""
+        return int(np.searchsorted(self.sent_bounds, token, side="right") - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A passage shared by documents `a` and `b` (indices into the input), as token
+    ranges and original-text offsets, with the alignment's matched tokens."""
+
+    a: int
+    b: int
+    a_tokens: tuple[int, int]
+    b_tokens: tuple[int, int]
+    a_span: tuple[int, int]
+    b_span: tuple[int, int]
+    score: float
+    matches: int
+    content_matches: int
+    weight: float
+    a_matched: I64
+    b_matched: I64
+
+
+def _hash_strings(items: list[str], seed: int) -> npt.NDArray[np.uint64]:
+    cache: dict[str, int] = {}
+    out = np.empty(len(items), dtype=np.uint64)
+    for i, w in enumerate(items):
+        h = cache.get(w)
+        if h is None:
+            h = cache[w] = xxhash.xxh3_64_intdigest(w.encode("utf-8", "surrogatepass"), seed)
+        out[i] = h
+    return out
+
+
+def prepare(doc: Doc, norm: Normalised, tokens: Tokens, cfg: PassageConfig) -> PassageDoc:
+    """Stems, skeletons, sentence bounds and unit n-grams of one document."""
+    words = tuple(norm.text[s:e] for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist()))
+    stems = [stem(w) for w in words]
+    content = np.fromiter(
+        (w not in STOPWORDS and len(s) > 1 for w, s in zip(words, stems)),
+        dtype=bool,
+        count=len(words),
+    )
+    weights = np.where(content, UNIT, STOPWORD_WEIGHT).astype(np.int32)
+    seq = TokenSeq(
+        _hash_strings(stems, 0), _hash_strings([skeleton(s) for s in stems], 1), content, weights
+    )
+    orig_starts = norm.offsets[tokens.starts] if len(tokens) else np.empty(0, np.int64)
+    bounds = [int(np.searchsorted(orig_starts, s)) for s, _ in sentences(doc.text)]
+    sent_bounds = np.unique(np.array([0, *bounds, len(words)], dtype=np.int64))
+    grams, first, last = _unit_grams(stems, content, cfg.gram)
+    ones = np.ones(len(words), dtype=np.float32)
+    return PassageDoc(
+        doc, norm, tokens, seq, words, tuple(stems), sent_bounds, grams, first, last, ones, ones
+    )
+
+
+def _idf_ratio(
+    per_doc: list[npt.NDArray[np.uint64]], n: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+    """Vocabulary and, per item, BM25's idf over its document frequency relative to
+    that of an item exactly two documents share, capped at 1."""
+    vocab, df = np.unique(np.concatenate(per_doc), return_counts=True)
+
+    def idf(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.log1p((n - x + 0.5) / (x + 0.5))
+
+    ratio = np.minimum(1.0, idf(df.astype(np.float64)) / idf(np.array([2.0]))[0])
+    return vocab, ratio.astype(np.float32)
+
+
+def _bigrams(stems: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Id of the stem bigram ending at each token (the first token has none: 0)."""
+    out = np.zeros(len(stems), dtype=np.uint64)
+    if len(stems) > 1:
+        out[1:] = fmix64(stems[:-1] * np.uint64(0x9E3779B97F4A7C15) + stems[1:])
+    return out
+
+
+def _per_group(
+    items: list[npt.NDArray[np.uint64]], groups: list[int]
+) -> list[npt.NDArray[np.uint64]]:
+    """Distinct items of each group of documents."""
+    merged: dict[int, list[npt.NDArray[np.uint64]]] = defaultdict(list)
+    for g, x in zip(groups, items, strict=True):
+        merged[g].append(x)
+    return [np.unique(np.concatenate(v)) for _, v in sorted(merged.items())]
+
+
+def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[PassageDoc]:
+    """Rarity of every content word and of every stem bigram over `docs`.
+
+    A word (or bigram) that only two documents share has rarity 1; one that most
+    documents use has little. Stopwords have rarity 3/16 whatever their frequency.
+    Documents in one group (near-duplicates of each other) count as one document.
+    """
+    if not docs:
+        return docs
+    groups = groups if groups is not None else list(range(len(docs)))
+    n = len(set(groups))
+    uni_vocab, uni_ratio = _idf_ratio(
+        _per_group([d.seq.stems[d.seq.content] for d in docs], groups), n
+    )
+    bis = [_bigrams(d.seq.stems) for d in docs]
+    bi_vocab, bi_ratio = _idf_ratio(_per_group([b[1:] for b in bis], groups), n)
+    out = []
+    for d, bi in zip(docs, bis, strict=True):
+        uni = np.full(len(d.seq), STOPWORD_WEIGHT / UNIT, dtype=np.float32)
+        uni[d.seq.content] = uni_ratio[np.searchsorted(uni_vocab, d.seq.stems[d.seq.content])]
+        big = np.zeros(len(d.seq), dtype=np.float32)
+        big[1:] = bi_ratio[np.searchsorted(bi_vocab, bi[1:])]
+        out.append(replace(d, uni=uni, bi=big))
+    return out
+
+
+def significance(a: PassageDoc, b: PassageDoc, oa: int, ob: int, al: Alignment) -> float:
+    """How much an alignment's matches are worth, in words: each matched token counts
+    its rarity, or the rarity of the bigram it ends when the token before it matched
+    too (a run of common words in the same order is rarer than its words)."""
+    ia, ib = al.a_matched + oa, al.b_matched + ob
+    w = np.minimum(a.uni[ia], b.uni[ib])
+    if len(ia) > 1:
+        run = (np.diff(ia) == 1) & (np.diff(ib) == 1)
+        bi = np.minimum(a.bi[ia[1:]], b.bi[ib[1:]])
+        w[1:] = np.where(run, np.maximum(w[1:], bi), w[1:])
+    return float(w.sum())
+
+
+def _unit_grams(
+    stems: list[str], content: npt.NDArray[np.bool_], n: int
+) -> tuple[npt.NDArray[np.uint64], I64, I64]:
+    """Character n-grams over the concatenated content stems, with the tokens each spans."""
+    idx = np.flatnonzero(content)
+    text = "".join(stems[i] for i in idx.tolist())
+    if len(text) < n:
+        return np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    grams = shingle_hashes(fmix64(codes), n)
+    lengths = np.fromiter((len(stems[i]) for i in idx.tolist()), dtype=np.int64, count=len(idx))
+    owner = idx[np.repeat(np.arange(len(idx)), lengths)]
+    return grams, owner[: len(grams)], owner[n - 1 :]
+
+
+def _units(docs: list[PassageDoc], window: int) -> tuple[list[npt.NDArray[np.uint64]], I64]:
+    """Shingle sets of every unit and its (doc, token start, token end) rows."""
+    sets: list[npt.NDArray[np.uint64]] = []
+    rows: list[tuple[int, int, int]] = []
+    for d, pd in enumerate(docs):
+        b = pd.sent_bounds
+        for w in range(1, window + 1):
+            for s in range(len(b) - w):
+                t0, t1 = int(b[s]), int(b[s + w])
+                lo = int(np.searchsorted(pd.gram_first, t0, side="left"))
+                hi = int(np.searchsorted(pd.gram_last, t1, side="left"))
+                if hi - lo < 1:
+                    continue
+                sets.append(np.unique(pd.grams[lo:hi]))
+                rows.append((d, t0, t1))
+    return sets, np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _seeds(
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int]
+) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
+    """Aligned unit pairs, grouped by document pair: (a_t0, a_t1, b_t0, b_t1).
+
+    Documents of one group (near-duplicates, already reported as such) do not pair.
+    """
+    sets, rows = _units(docs, cfg.window)
+    lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
+    sigs = signatures(sets, lsh)
+    found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
+    for u, v in candidates(sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm)).tolist():
+        (da, a0, a1), (db, b0, b1) = rows[u].tolist(), rows[v].tolist()
+        if groups[da] == groups[db]:
+            continue
+        if overlap(sets[u], sets[v])[1] < cfg.seed_containment:
+            continue
+        if da > db:
+            da, a0, a1, db, b0, b1 = db, b0, b1, da, a0, a1
+        al = align(docs[da].seq.slice(a0, a1), docs[db].seq.slice(b0, b1))
+        if al is not None and significance(docs[da], docs[db], a0, b0, al) >= cfg.extend_min:
+            found[(da, db)].append((a0 + al.a_start, a0 + al.a_end, b0 + al.b_start, b0 + al.b_end))
+    return found
+
+
+def _groups(seeds: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Merge seeds whose ranges overlap in both documents into bounding regions."""
+    regions: list[list[int]] = []
+    for a0, a1, b0, b1 in sorted(seeds):
+        for r in regions:
+            if a0 < r[1] and r[0] < a1 and b0 < r[3] and r[2] < b1:
+                r[0], r[1], r[2], r[3] = min(r[0], a0), max(r[1], a1), min(r[2], b0), max(r[3], b1)
+                break
+        else:
+            regions.append([a0, a1, b0, b1])
+    return [(r[0], r[1], r[2], r[3]) for r in regions]
+
+
+@dataclass(slots=True)
+class _Chain:
+    """A passage being extended: its alignments, in order."""
+
+    parts: list[tuple[int, int, Alignment]]  # (a offset, b offset, alignment)
+
+    @property
+    def a_range(self) -> tuple[int, int]:
+        return (
+            self.parts[0][0] + self.parts[0][2].a_start,
+            self.parts[-1][0] + self.parts[-1][2].a_end,
+        )
+
+    @property
+    def b_range(self) -> tuple[int, int]:
+        return (
+            self.parts[0][1] + self.parts[0][2].b_start,
+            self.parts[-1][1] + self.parts[-1][2].b_end,
+        )
+
+
+def _extend(a: PassageDoc, b: PassageDoc, chain: _Chain, cfg: PassageConfig) -> None:
+    """Grow the chain into following and preceding sentences that align too."""
+    for forward in (True, False):
+        while True:
+            a0, a1 = chain.a_range
+            b0, b1 = chain.b_range
+            sa = a.sentence_of(a1 - 1) + 1 if forward else a.sentence_of(a0) - 1
+            sb = b.sentence_of(b1 - 1) + 1 if forward else b.sentence_of(b0) - 1
+            step = _next_part(
+                a, b, sa, sb, a1 if forward else a0, b1 if forward else b0, forward, cfg
+            )
+            if step is None:
+                break
+            chain.parts.insert(len(chain.parts) if forward else 0, step)
+
+
+def _next_part(
+    a: PassageDoc,
+    b: PassageDoc,
+    sa: int,
+    sb: int,
+    a_edge: int,
+    b_edge: int,
+    forward: bool,
+    cfg: PassageConfig,
+) -> tuple[int, int, Alignment] | None:
+    """Best alignment of a sentence next to the chain in A with one next to it in B
+    (skipping at most one sentence on either side)."""
+    best: tuple[int, int, Alignment] | None = None
+    step = 1 if forward else -1
+    for da in (0, step):
+        for db in (0, step):
+            ia, ib = sa + da, sb + db
+            if not (0 <= ia < len(a.sent_bounds) - 1 and 0 <= ib < len(b.sent_bounds) - 1):
+                continue
+            a0, a1 = int(a.sent_bounds[ia]), int(a.sent_bounds[ia + 1])
+            b0, b1 = int(b.sent_bounds[ib]), int(b.sent_bounds[ib + 1])
+            if forward:
+                a0, b0 = max(a0, a_edge), max(b0, b_edge)
+            else:
+                a1, b1 = min(a1, a_edge), min(b1, b_edge)
+            if a1 <= a0 or b1 <= b0:
+                continue
+            al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
+            if al is None or al.content_matches < 2:
+                continue
+            if significance(a, b, a0, b0, al) < cfg.extend_min:
+                continue
+            if _density(al) < cfg.threshold * 0.5:
+                continue
+            if best is None or al.score > best[2].score:
+                best = (a0, b0, al)
+    return best
+
+
+def _density(al: Alignment) -> float:
+    return 2 * al.matches / ((al.a_end - al.a_start) + (al.b_end - al.b_start))
+
+
+def find(
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int] | None = None
+) -> list[Passage]:
+    """Every passage shared by two different documents, sorted by (a, a start, b, b start).
+
+    `groups` labels near-duplicate documents: they count once in word rarity, and
+    passages between them are not reported (the whole text is shared).
+    """
+    docs = weigh(docs, groups)
+    out: list[Passage] = []
+    groups = groups if groups is not None else list(range(len(docs)))
+    for (da, db), seeds in sorted(_seeds(docs, cfg, groups).items()):
+        a, b = docs[da], docs[db]
+        chains: list[_Chain] = []
+        for a0, a1, b0, b1 in _groups(seeds):
+            al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
+            if al is None or _density(al) < cfg.threshold:
+                continue
+            if significance(a, b, a0, b0, al) < cfg.min_words:
+                continue
+            chain = _Chain([(a0, b0, al)])
+            _extend(a, b, chain, cfg)
+            chains.append(chain)
+        out.extend(_to_passage(da, db, a, b, chain) for chain in _merge_chains(chains))
+    return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
+
+
+def _merge_chains(chains: list[_Chain]) -> list[_Chain]:
+    """Chains that overlap in both documents become one."""
+    merged: list[_Chain] = []
+    for c in sorted(chains, key=lambda c: (c.a_range, c.b_range)):
+        if merged:
+            last = merged[-1]
+            (la0, la1), (lb0, lb1) = last.a_range, last.b_range
+            (ca0, ca1), (cb0, cb1) = c.a_range, c.b_range
+            if ca0 < la1 and cb0 < lb1 and lb0 < cb1:
+                keep = [
+                    p for p in c.parts if p[0] + p[2].a_start >= la1 and p[1] + p[2].b_start >= lb1
+                ]
+                last.parts.extend(keep)
+                continue
+        merged.append(c)
+    return merged
+
+
+def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -> Passage:
+    a_r, b_r = chain.a_range, chain.b_range
+    a_m = np.concatenate([oa + al.a_matched for oa, _, al in chain.parts])
+    b_m = np.concatenate([ob + al.b_matched for _, ob, al in chain.parts])
+    content = sum(al.content_matches for _, _, al in chain.parts)
+    weight = sum(significance(a, b, oa, ob, al) for oa, ob, al in chain.parts)
+    score = 2 * len(a_m) / ((a_r[1] - a_r[0]) + (b_r[1] - b_r[0]))
+    return Passage(
+        da,
+        db,
+        a_r,
+        b_r,
+        a.original_span(*a_r),
+        b.original_span(*b_r),
+        round(score, 4),
+        len(a_m),
+        content,
+        round(weight, 3),
+        a_m,
+        b_m,
+    )

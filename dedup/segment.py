@@ -1,0 +1,60 @@
+"""Paragraphs and sentences, as character spans of the original text."""
+
+from __future__ import annotations
+
+import re
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
+#: A sentence ends at . ! ? ؟ ؛ … (and any closing quotes or brackets after them) followed
+#: by white space, or at a line break. A full stop after a lone capital (an initial, "U.S.")
+#: or between digits does not end a sentence.
+_SENTENCE_END = re.compile(r"""(?:(?<![\s.][A-Z])(?<!^[A-Z])[.!?؟؛…]+["'”’»)\]]*(?=\s)|\n)""")
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of blank-line separated paragraphs, white space trimmed.
+
+    Example:
+        >>> t = "First para.\\n\\nSecond para\\nstill second."
+        >>> [t[s:e] for s, e in paragraphs(t)]
+        ['First para.', 'Second para\\nstill second.']
+    """
+    out, start = [], 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        span = _strip(text, start, m.start())
+        if span:
+            out.append(span)
+        start = m.end()
+    span = _strip(text, start, len(text))
+    if span:
+        out.append(span)
+    return out
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences, white space trimmed, in order; together they cover every
+    non-space character of `text`.
+
+    Example:
+        >>> t = 'قال كيري: "نعم". هل توافق؟ U.S. Secretary John Kerry spoke.\\nسطر جديد'
+        >>> [t[s:e] for s, e in sentences(t)]
+        ['قال كيري: "نعم".', 'هل توافق؟', 'U.S. Secretary John Kerry spoke.', 'سطر جديد']
+    """
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        span = _strip(text, start, m.end())
+        if span:
+            out.append(span)
+        start = m.end()
+    span = _strip(text, start, len(text))
+    if span:
+        out.append(span)
+    return out
