@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 from dedup.types import Cluster, Doc, Occurrence, PassageCluster, SharedPassage
@@ -99,7 +100,7 @@ def reuse_clusters(
         occ += [(p.a, p.a_start, p.a_end), (p.b, p.b_start, p.b_end)]
     edges = [(2 * i, 2 * i + 1) for i in range(len(passages))]
     order = sorted(range(len(occ)), key=lambda i: occ[i])
-    for x, y in zip(order, order[1:], strict=False):
+    for x, y in itertools.pairwise(order):
         (d1, s1, e1), (d2, s2, e2) = occ[x], occ[y]
         if d1 == d2 and min(e1, e2) - max(s1, s2) >= 0.5 * min(e1 - s1, e2 - s2):
             edges.append((x, y))

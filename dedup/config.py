@@ -97,6 +97,9 @@ class PassageConfig:
         lsh_threshold: Jaccard the unit LSH is tuned for.
         seed_containment: exact containment a candidate unit pair needs before alignment.
         extend_min: word weight a neighbouring sentence pair must match to extend a passage.
+        max_df, max_df_min: a unit n-gram used by more than max(max_df_min, max_df x the
+            number of stories) is a set phrase and left out of unit shingles.
+        max_bucket: an LSH bucket holding more units than this is boilerplate; skipped.
 
     Words are weighted by how few documents use them: a word only the two documents
     share counts 1, one that most documents of the input use counts little, a
@@ -112,6 +115,9 @@ class PassageConfig:
     lsh_threshold: float = 0.2
     seed_containment: float = 0.2
     extend_min: float = 2.5
+    max_df: float = 0.02
+    max_df_min: int = 10
+    max_bucket: int = 64
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_words <= 1000:

@@ -97,11 +97,18 @@ def band_keys(sigs: npt.NDArray[np.uint32], band: Banding) -> npt.NDArray[np.uin
 
 
 def candidates(
-    sigs: npt.NDArray[np.uint32], band: Banding, valid: npt.NDArray[np.bool_] | None = None
+    sigs: npt.NDArray[np.uint32],
+    band: Banding,
+    valid: npt.NDArray[np.bool_] | None = None,
+    *,
+    labels: npt.NDArray[np.int64] | None = None,
+    max_bucket: int | None = None,
 ) -> npt.NDArray[np.int64]:
     """Pairs of row indices that share at least one band key: shape (m, 2), i < j, sorted.
 
-    Rows where `valid` is False (empty documents) never pair.
+    Rows where `valid` is False (empty documents) never pair; nor do rows with equal
+    `labels`. Buckets holding more than `max_bucket` rows are skipped (with None, none
+    is).
 
     Example:
         >>> sigs = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
@@ -113,32 +120,41 @@ def candidates(
     if valid is not None:
         keys, rows = keys[valid], rows[valid]
     n = np.int64(max(1, sigs.shape[0]))
-    found = [_bucket_pairs(keys[:, i], rows, n) for i in range(band.bands)]
+    found = [_bucket_pairs(keys[:, i], rows, n, labels, max_bucket) for i in range(band.bands)]
     codes = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
 
 
 def _bucket_pairs(
-    keys: npt.NDArray[np.uint64], rows: npt.NDArray[np.int64], n: np.int64
+    keys: npt.NDArray[np.uint64],
+    rows: npt.NDArray[np.int64],
+    n: np.int64,
+    labels: npt.NDArray[np.int64] | None,
+    max_bucket: int | None,
 ) -> npt.NDArray[np.int64]:
-    """All pairs inside each bucket of equal keys, encoded as i * n + j."""
+    """All pairs inside each bucket of equal keys, encoded as i * n + j (i < j).
+
+    Vectorised per bucket size: all buckets of size s expand through one
+    `triu_indices(s)`.
+    """
+    if len(keys) < 2:
+        return np.empty(0, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     k, r = keys[order], rows[order]
-    if len(k) < 2:
-        return np.empty(0, dtype=np.int64)
     same = k[1:] == k[:-1]
     if not same.any():
         return np.empty(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, ~same])
     sizes = np.diff(np.r_[starts, len(k)])
     out: list[npt.NDArray[np.int64]] = []
-    # Buckets of two, the common case, in one vectorised step.
-    two = starts[sizes == 2]
-    if len(two):
-        a, b = r[two], r[two + 1]
+    for size in np.unique(sizes[sizes > 1]).tolist():
+        if max_bucket is not None and size > max_bucket:
+            break
+        i, j = np.triu_indices(size, k=1)
+        base = starts[sizes == size][:, None]
+        a, b = r[base + i].ravel(), r[base + j].ravel()
+        if labels is not None:
+            keep = labels[a] != labels[b]
+            a, b = a[keep], b[keep]
         out.append(np.minimum(a, b) * n + np.maximum(a, b))
-    for s, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
-        members = np.sort(r[s : s + size])
-        i, j = np.triu_indices(len(members), k=1)
-        out.append(members[i] * n + members[j])
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)

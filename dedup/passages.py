@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -25,9 +26,8 @@ from dedup.lsh import candidates, lsh_params
 from dedup.morph import STOPWORDS, skeleton, stem
 from dedup.segment import sentences
 from dedup.shingle import fmix64, shingle_hashes
-from dedup.sketch import signatures
+from dedup.sketch import flat_signatures
 from dedup.types import Doc, Normalised, Tokens
-from dedup.verify import overlap
 
 I64 = npt.NDArray[np.int64]
 
@@ -80,35 +80,42 @@ class Passage:
     b_matched: I64
 
 
-def _hash_strings(items: list[str], seed: int) -> npt.NDArray[np.uint64]:
-    cache: dict[str, int] = {}
-    out = np.empty(len(items), dtype=np.uint64)
-    for i, w in enumerate(items):
-        h = cache.get(w)
-        if h is None:
-            h = cache[w] = xxhash.xxh3_64_intdigest(w.encode("utf-8", "surrogatepass"), seed)
-        out[i] = h
-    return out
+@lru_cache(maxsize=1 << 18)
+def word_features(word: str) -> tuple[str, int, int, bool]:
+    """A normalised word's stem, stem hash, skeleton hash and whether it is a content
+    word (not a stopword, stem of two letters or more). Cached: words repeat."""
+    st = stem(word)
+    sk = skeleton(st)
+    return (
+        st,
+        xxhash.xxh3_64_intdigest(st.encode("utf-8", "surrogatepass"), 0),
+        xxhash.xxh3_64_intdigest(sk.encode("utf-8", "surrogatepass"), 1),
+        word not in STOPWORDS and len(st) > 1,
+    )
 
 
 def prepare(doc: Doc, norm: Normalised, tokens: Tokens, cfg: PassageConfig) -> PassageDoc:
     """Stems, skeletons, sentence bounds and unit n-grams of one document."""
-    words = tuple(norm.text[s:e] for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist()))
-    stems = [stem(w) for w in words]
-    content = np.fromiter(
-        (w not in STOPWORDS and len(s) > 1 for w, s in zip(words, stems)),
-        dtype=bool,
-        count=len(words),
+    text = norm.text
+    words = tuple(
+        text[s:e] for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
     )
-    weights = np.where(content, UNIT, STOPWORD_WEIGHT).astype(np.int32)
+    feats = [word_features(w) for w in words]
+    n = len(words)
+    stems = [f[0] for f in feats]
+    content = np.fromiter((f[3] for f in feats), dtype=bool, count=n)
     seq = TokenSeq(
-        _hash_strings(stems, 0), _hash_strings([skeleton(s) for s in stems], 1), content, weights
+        np.fromiter((f[1] for f in feats), dtype=np.uint64, count=n),
+        np.fromiter((f[2] for f in feats), dtype=np.uint64, count=n),
+        content,
+        np.where(content, UNIT, STOPWORD_WEIGHT).astype(np.int32),
     )
-    orig_starts = norm.offsets[tokens.starts] if len(tokens) else np.empty(0, np.int64)
-    bounds = [int(np.searchsorted(orig_starts, s)) for s, _ in sentences(doc.text)]
-    sent_bounds = np.unique(np.array([0, *bounds, len(words)], dtype=np.int64))
+    orig_starts = norm.offsets[tokens.starts] if n else np.empty(0, np.int64)
+    cuts = np.array([s for s, _ in sentences(doc.text)], dtype=np.int64)
+    bounds = np.searchsorted(orig_starts, cuts)
+    sent_bounds = np.unique(np.concatenate([[0], bounds, [n]]).astype(np.int64))
     grams, first, last = _unit_grams(stems, content, cfg.gram)
-    ones = np.ones(len(words), dtype=np.float32)
+    ones = np.ones(n, dtype=np.float32)
     return PassageDoc(
         doc, norm, tokens, seq, words, tuple(stems), sent_bounds, grams, first, last, ones, ones
     )
@@ -200,60 +207,135 @@ def _unit_grams(
     return grams, owner[: len(grams)], owner[n - 1 :]
 
 
-def _units(docs: list[PassageDoc], window: int) -> tuple[list[npt.NDArray[np.uint64]], I64]:
-    """Shingle sets of every unit and its (doc, token start, token end) rows."""
-    sets: list[npt.NDArray[np.uint64]] = []
-    rows: list[tuple[int, int, int]] = []
-    for d, pd in enumerate(docs):
+def _kept_grams(
+    docs: list[PassageDoc], groups: list[int], cfg: PassageConfig
+) -> tuple[npt.NDArray[np.uint64], list[npt.NDArray[np.bool_]]]:
+    """All documents' unit grams, concatenated, and per document which of its grams
+    are kept: grams used by more stories (groups) than max(max_df_min, max_df x the
+    number of stories) are set phrases and site chrome, which say nothing about reuse."""
+    flat = np.concatenate([d.grams for d in docs])
+    keep = np.ones(len(flat), dtype=bool)
+    n = len(set(groups))
+    limit = max(cfg.max_df_min, cfg.max_df * n)
+    if n > limit:
+        vocab, df = np.unique(
+            np.concatenate(_per_group([d.grams for d in docs], groups)), return_counts=True
+        )
+        keep = ~np.isin(flat, vocab[df > limit])
+    bounds = np.cumsum([0, *(len(d.grams) for d in docs)])
+    return flat[keep], [keep[bounds[i] : bounds[i + 1]] for i in range(len(docs))]
+
+
+def _units(
+    docs: list[PassageDoc], groups: list[int], cfg: PassageConfig
+) -> tuple[npt.NDArray[np.uint64], I64, I64]:
+    """Every unit's kept grams as runs of one flat array: (flat, run lengths, rows of
+    (doc, token start, token end)). Windows of 1 to `cfg.window` sentences."""
+    kept, keeps = _kept_grams(docs, groups, cfg)
+    starts: list[I64] = []
+    ends: list[I64] = []
+    rows: list[I64] = []
+    base = 0
+    for d, (pd, keep) in enumerate(zip(docs, keeps, strict=True)):
         b = pd.sent_bounds
-        for w in range(1, window + 1):
-            for s in range(len(b) - w):
-                t0, t1 = int(b[s]), int(b[s + w])
-                lo = int(np.searchsorted(pd.gram_first, t0, side="left"))
-                hi = int(np.searchsorted(pd.gram_last, t1, side="left"))
-                if hi - lo < 1:
-                    continue
-                sets.append(np.unique(pd.grams[lo:hi]))
-                rows.append((d, t0, t1))
-    return sets, np.array(rows, dtype=np.int64).reshape(-1, 3)
+        ck = np.concatenate([[0], np.cumsum(keep)])
+        for w in range(1, cfg.window + 1):
+            t0, t1 = b[: len(b) - w], b[w:]
+            lo = ck[np.searchsorted(pd.gram_first, t0, side="left")]
+            hi = ck[np.searchsorted(pd.gram_last, t1, side="left")]
+            ok = hi > lo
+            starts.append(base + lo[ok])
+            ends.append(base + hi[ok])
+            rows.append(np.stack([np.full(int(ok.sum()), d), t0[ok], t1[ok]], axis=1))
+        base += int(ck[-1])
+    start = np.concatenate(starts).astype(np.int64)
+    length = np.concatenate(ends).astype(np.int64) - start
+    idx = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
+    return kept[idx], length, np.concatenate(rows).astype(np.int64).reshape(-1, 3)
 
 
-def _seeds(
+def _candidate_units(docs: list[PassageDoc], cfg: PassageConfig, groups: list[int]) -> I64:
+    """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
+    across documents of different groups: rows (a doc, a t0, a t1, b doc, b t0, b t1)
+    with a doc < b doc."""
+    flat, size, rows = _units(docs, groups, cfg)
+    if not len(size):
+        return np.empty((0, 6), dtype=np.int64)
+    lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
+    sigs = flat_signatures(flat, size, lsh)
+    label = np.asarray(groups, dtype=np.int64)[rows[:, 0]]
+    pairs = candidates(
+        sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm), labels=label, max_bucket=cfg.max_bucket
+    )
+    u, v = pairs[:, 0], pairs[:, 1]
+    jac = np.count_nonzero(sigs[u] == sigs[v], axis=1) / cfg.num_perm
+    inter = jac / (1 + jac) * (size[u] + size[v])
+    keep = inter / np.minimum(size[u], size[v]) >= cfg.seed_containment
+    u, v = u[keep], v[keep]
+    swap = rows[u, 0] > rows[v, 0]
+    first, second = np.where(swap, v, u), np.where(swap, u, v)
+    return np.concatenate([rows[first], rows[second]], axis=1)
+
+
+def _regions(
     docs: list[PassageDoc], cfg: PassageConfig, groups: list[int]
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
-    """Aligned unit pairs, grouped by document pair: (a_t0, a_t1, b_t0, b_t1).
-
-    Documents of one group (near-duplicates, already reported as such) do not pair.
-    """
-    sets, rows = _units(docs, cfg.window)
-    lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
-    sigs = signatures(sets, lsh)
+    """Candidate unit pairs merged into regions, grouped by document pair:
+    (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    for u, v in candidates(sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm)).tolist():
-        (da, a0, a1), (db, b0, b1) = rows[u].tolist(), rows[v].tolist()
-        if groups[da] == groups[db]:
-            continue
-        if overlap(sets[u], sets[v])[1] < cfg.seed_containment:
-            continue
-        if da > db:
-            da, a0, a1, db, b0, b1 = db, b0, b1, da, a0, a1
-        al = align(docs[da].seq.slice(a0, a1), docs[db].seq.slice(b0, b1))
-        if al is not None and significance(docs[da], docs[db], a0, b0, al) >= cfg.extend_min:
-            found[(da, db)].append((a0 + al.a_start, a0 + al.a_end, b0 + al.b_start, b0 + al.b_end))
-    return found
+    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups).tolist():
+        found[(da, db)].append((a0, a1, b0, b1))
+    return {k: merge_rectangles(v) for k, v in found.items()}
 
 
-def _groups(seeds: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Merge seeds whose ranges overlap in both documents into bounding regions."""
-    regions: list[list[int]] = []
-    for a0, a1, b0, b1 in sorted(seeds):
-        for r in regions:
-            if a0 < r[1] and r[0] < a1 and b0 < r[3] and r[2] < b1:
-                r[0], r[1], r[2], r[3] = min(r[0], a0), max(r[1], a1), min(r[2], b0), max(r[3], b1)
-                break
-        else:
-            regions.append([a0, a1, b0, b1])
-    return [(r[0], r[1], r[2], r[3]) for r in regions]
+def merge_rectangles(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Merge (a0, a1, b0, b1) ranges that overlap in both documents, until none do.
+
+    Example:
+        >>> merge_rectangles([(0, 5, 0, 5), (4, 9, 3, 8), (20, 25, 0, 5), (8, 12, 7, 9)])
+        [(0, 12, 0, 9), (20, 25, 0, 5)]
+    """
+    out = sorted(rects)
+    changed = True
+    while changed:
+        changed = False
+        merged: list[tuple[int, int, int, int]] = []
+        for r in out:
+            for k, m in enumerate(merged):
+                if r[0] < m[1] and m[0] < r[1] and r[2] < m[3] and m[2] < r[3]:
+                    merged[k] = (min(m[0], r[0]), max(m[1], r[1]), min(m[2], r[2]), max(m[3], r[3]))
+                    changed = True
+                    break
+            else:
+                merged.append(r)
+        out = sorted(merged)
+    return out
+
+
+def _local_alignments(
+    a: PassageDoc,
+    b: PassageDoc,
+    region: tuple[int, int, int, int],
+    cfg: PassageConfig,
+    depth: int = 0,
+) -> list[tuple[int, int, Alignment]]:
+    """Significant, non-overlapping local alignments inside a region: the best one,
+    then recursively the best ones in the four corners it leaves (before and after it
+    in each document, so that passages the two documents order differently are found
+    too)."""
+    a0, a1, b0, b1 = region
+    al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
+    if al is None or _density(al) < cfg.threshold or significance(a, b, a0, b0, al) < cfg.min_words:
+        return []
+    found = [(a0, b0, al)]
+    if depth < 6:
+        a_parts = ((a0, a0 + al.a_start), (a0 + al.a_end, a1))
+        b_parts = ((b0, b0 + al.b_start), (b0 + al.b_end, b1))
+        for x0, x1 in a_parts:
+            for y0, y1 in b_parts:
+                if x1 - x0 >= 3 and y1 - y0 >= 3:
+                    found += _local_alignments(a, b, (x0, x1, y0, y1), cfg, depth + 1)
+    return sorted(found, key=lambda x: x[0] + x[2].a_start)
 
 
 @dataclass(slots=True)
@@ -347,18 +429,14 @@ def find(
     docs = weigh(docs, groups)
     out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
-    for (da, db), seeds in sorted(_seeds(docs, cfg, groups).items()):
+    for (da, db), regions in sorted(_regions(docs, cfg, groups).items()):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []
-        for a0, a1, b0, b1 in _groups(seeds):
-            al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
-            if al is None or _density(al) < cfg.threshold:
-                continue
-            if significance(a, b, a0, b0, al) < cfg.min_words:
-                continue
-            chain = _Chain([(a0, b0, al)])
-            _extend(a, b, chain, cfg)
-            chains.append(chain)
+        for region in regions:
+            for part in _local_alignments(a, b, region, cfg):
+                chain = _Chain([part])
+                _extend(a, b, chain, cfg)
+                chains.append(chain)
         out.extend(_to_passage(da, db, a, b, chain) for chain in _merge_chains(chains))
     return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
 
@@ -369,8 +447,8 @@ def _merge_chains(chains: list[_Chain]) -> list[_Chain]:
     for c in sorted(chains, key=lambda c: (c.a_range, c.b_range)):
         if merged:
             last = merged[-1]
-            (la0, la1), (lb0, lb1) = last.a_range, last.b_range
-            (ca0, ca1), (cb0, cb1) = c.a_range, c.b_range
+            la1, (lb0, lb1) = last.a_range[1], last.b_range
+            ca0, (cb0, cb1) = c.a_range[0], c.b_range
             if ca0 < la1 and cb0 < lb1 and lb0 < cb1:
                 keep = [
                     p for p in c.parts if p[0] + p[2].a_start >= la1 and p[1] + p[2].b_start >= lb1

@@ -65,38 +65,46 @@ def signatures(sets: Sequence[npt.NDArray[np.uint64]], cfg: LSHConfig) -> npt.ND
         >>> abs(estimate_jaccard(sig[0], sig[1]) - 0.5) <= 5 * (0.25 / 64) ** 0.5
         True
     """
-    a, b = permutations(cfg.num_perm, cfg.seed)
-    out = np.full((len(sets), cfg.num_perm), EMPTY, dtype=np.uint32)
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    per_chunk = max(1, _CHUNK // cfg.num_perm)
-    i = 0
-    while i < len(sets):
-        j, total = i, 0
-        while j < len(sets) and (j == i or total + lengths[j] <= per_chunk):
-            total += int(lengths[j])
-            j += 1
-        _fill(out, sets, lengths, i, j, a, b)
-        i = j
-    return out
+    flat = np.concatenate(sets) if len(sets) else np.empty(0, dtype=np.uint64)
+    return flat_signatures(flat, lengths, cfg)
 
 
-def _fill(
-    out: npt.NDArray[np.uint32],
-    sets: Sequence[npt.NDArray[np.uint64]],
-    lengths: npt.NDArray[np.int64],
-    i: int,
-    j: int,
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-) -> None:
-    rows = np.flatnonzero(lengths[i:j]) + i
-    if not len(rows):
-        return
-    flat = np.concatenate([sets[r] for r in rows.tolist()])
+def flat_signatures(
+    flat: npt.NDArray[np.uint64], lengths: npt.NDArray[np.int64], cfg: LSHConfig
+) -> npt.NDArray[np.uint32]:
+    """Signatures of consecutive runs of `flat`: run k has `lengths[k]` values.
+
+    The same result as `signatures` on the split arrays, without building them.
+    """
+    a, b = permutations(cfg.num_perm, cfg.seed)
+    out = np.full((len(lengths), cfg.num_perm), EMPTY, dtype=np.uint32)
+    if not len(lengths):
+        return out
     h = _fmix32((flat & _MASK32).astype(np.uint32))
-    starts = np.cumsum(lengths[rows]) - lengths[rows]
-    phv = h[:, None] * a[None, :] + b[None, :]
-    out[rows] = np.minimum.reduceat(phv, starts, axis=0)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    per_chunk = max(1, _CHUNK // cfg.num_perm)
+    # Chunk boundaries at whole runs, each chunk about per_chunk values.
+    cuts = np.unique(
+        np.searchsorted(
+            ends, np.arange(per_chunk, int(ends[-1]) + per_chunk, per_chunk), side="left"
+        )
+        + 1
+    )
+    lo = 0
+    for hi in [*cuts.tolist(), len(lengths)]:
+        hi = min(hi, len(lengths))
+        if hi <= lo:
+            continue
+        rows = np.flatnonzero(lengths[lo:hi]) + lo
+        if len(rows):
+            base = int(starts[lo])
+            part = h[base : int(ends[hi - 1])]
+            phv = part[:, None] * a[None, :] + b[None, :]
+            out[rows] = np.minimum.reduceat(phv, starts[rows] - base, axis=0)
+        lo = hi
+    return out
 
 
 def signature(shingle_set: npt.NDArray[np.uint64], cfg: LSHConfig) -> npt.NDArray[np.uint32]:

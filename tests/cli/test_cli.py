@@ -62,7 +62,9 @@ def test_table_is_default_and_names_clusters() -> None:
 def test_csv_and_jsonl_formats() -> None:
     result = runner.invoke(app, ["scan", str(FIXTURES), "-f", "csv", "-q"])
     lines = result.stdout.splitlines()
-    assert lines[0] == "kind,a,b,jaccard,containment,cluster,a_start,a_end,b_start,b_end,score,weight"
+    assert (
+        lines[0] == "kind,a,b,jaccard,containment,cluster,a_start,a_end,b_start,b_end,score,weight"
+    )
     report = scan_json()
     assert sum(x.startswith("pair,") for x in lines) == len(report["pairs"])
     assert sum(x.startswith("passage,") for x in lines) == len(report["passages"]) > 0
