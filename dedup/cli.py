@@ -16,8 +16,9 @@ import typer
 
 from dedup import __version__
 from dedup.config import DedupConfig
-from dedup.errors import DedupError
+from dedup.errors import DedupError, InputError
 from dedup.io import Fields, ReadLog, read_docs, write_text
+from dedup.types import Doc
 
 app = typer.Typer(
     add_completion=False,
@@ -44,6 +45,13 @@ class Errors(str, Enum):
 
     fail = "fail"
     skip = "skip"
+
+
+class CompareFormat(str, Enum):
+    """Formats of `dedup compare`."""
+
+    table = "table"
+    json = "json"
 
 
 class ShingleKind(str, Enum):
@@ -223,3 +231,66 @@ def scan(
                 typer.echo(f"dedup: skipped {msg}", err=True)
             typer.echo(f"dedup: skipped {len(log.skipped)} bad records in all", err=True)
         write_text(RENDERERS[format.value](report), output)
+
+
+@app.command()
+def compare(
+    a: Annotated[
+        str, typer.Argument(help="First document: a .txt/.md file, or a one-record source.")
+    ],
+    b: Annotated[str, typer.Argument(help="Second document.")],
+    format: Annotated[
+        CompareFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CompareFormat.table,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write here (default stdout).")
+    ] = None,
+    min_passage_words: Annotated[
+        float,
+        typer.Option(
+            help="Matched words, weighted by rarity, a passage's core must reach.",
+            min=0.5,
+            max=1000,
+        ),
+    ] = 6.0,
+    passage_threshold: Annotated[
+        float,
+        typer.Option(help="Share of matched tokens in a passage's core.", min=0.01, max=1.0),
+    ] = 0.45,
+    text_field: Annotated[str, typer.Option(help="Record field of the text.")] = "text",
+    background: Annotated[
+        list[str] | None,
+        typer.Option(help="Other documents (any source) to measure how common words are."),
+    ] = None,
+) -> None:
+    """Show the passages two documents share, aligned, with the differing words marked.
+
+    Example: dedup compare a.txt b.txt --background fixtures/seeds/
+
+    Words count by how few documents use them; with only two documents that cannot
+    be told, so --background adds documents of the same story whose word use
+    weighs stock phrases ("Secretary of State John Kerry") down.
+    """
+    from dedup.pipeline import compare as run_compare
+    from dedup.report import comparison_to_json, comparison_to_table
+
+    with errors_to_exit():
+        cfg = DedupConfig.build(
+            min_passage_words=min_passage_words, passage_threshold=passage_threshold
+        )
+        docs = [_one_document(path, Fields(text=text_field)) for path in (a, b)]
+        extra = [
+            d
+            for d in read_docs(background or [], fields=Fields(text=text_field))
+            if d.text not in (docs[0].text, docs[1].text)
+        ]
+        result = run_compare(docs[0], docs[1], cfg, background=extra)
+        render = comparison_to_json if format is CompareFormat.json else comparison_to_table
+        write_text(render(result), output)
+
+
+def _one_document(path: str, fields: Fields) -> Doc:
+    docs = list(read_docs([path], fields=fields))
+    if len(docs) != 1:
+        raise InputError(path, f"compare takes one document per path; this holds {len(docs)}")
+    return docs[0]

@@ -254,7 +254,9 @@ def _units(
     return kept[idx], length, np.concatenate(rows).astype(np.int64).reshape(-1, 3)
 
 
-def _candidate_units(docs: list[PassageDoc], cfg: PassageConfig, groups: list[int]) -> I64:
+def _candidate_units(
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], focus: int | None = None
+) -> I64:
     """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
     across documents of different groups: rows (a doc, a t0, a t1, b doc, b t0, b t1)
     with a doc < b doc."""
@@ -271,6 +273,8 @@ def _candidate_units(docs: list[PassageDoc], cfg: PassageConfig, groups: list[in
     jac = np.count_nonzero(sigs[u] == sigs[v], axis=1) / cfg.num_perm
     inter = jac / (1 + jac) * (size[u] + size[v])
     keep = inter / np.minimum(size[u], size[v]) >= cfg.seed_containment
+    if focus is not None:
+        keep &= (rows[u, 0] < focus) & (rows[v, 0] < focus)
     u, v = u[keep], v[keep]
     swap = rows[u, 0] > rows[v, 0]
     first, second = np.where(swap, v, u), np.where(swap, u, v)
@@ -278,12 +282,12 @@ def _candidate_units(docs: list[PassageDoc], cfg: PassageConfig, groups: list[in
 
 
 def _regions(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int]
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], focus: int | None = None
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Candidate unit pairs merged into regions, grouped by document pair:
     (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups).tolist():
+    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, focus).tolist():
         found[(da, db)].append((a0, a1, b0, b1))
     return {k: merge_rectangles(v) for k, v in found.items()}
 
@@ -419,17 +423,21 @@ def _density(al: Alignment) -> float:
 
 
 def find(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int] | None = None
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int] | None = None,
+    focus: int | None = None,
 ) -> list[Passage]:
     """Every passage shared by two different documents, sorted by (a, a start, b, b start).
 
     `groups` labels near-duplicate documents: they count once in word rarity, and
-    passages between them are not reported (the whole text is shared).
+    passages between them are not reported (the whole text is shared). With `focus`,
+    only documents before that index are paired; the others inform word rarity.
     """
     docs = weigh(docs, groups)
     out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
-    for (da, db), regions in sorted(_regions(docs, cfg, groups).items()):
+    for (da, db), regions in sorted(_regions(docs, cfg, groups, focus).items()):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []
         for region in regions:
@@ -437,26 +445,21 @@ def find(
                 chain = _Chain([part])
                 _extend(a, b, chain, cfg)
                 chains.append(chain)
-        out.extend(_to_passage(da, db, a, b, chain) for chain in _merge_chains(chains))
+        out.extend(_disjoint([_to_passage(da, db, a, b, chain) for chain in chains]))
     return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
 
 
-def _merge_chains(chains: list[_Chain]) -> list[_Chain]:
-    """Chains that overlap in both documents become one."""
-    merged: list[_Chain] = []
-    for c in sorted(chains, key=lambda c: (c.a_range, c.b_range)):
-        if merged:
-            last = merged[-1]
-            la1, (lb0, lb1) = last.a_range[1], last.b_range
-            ca0, (cb0, cb1) = c.a_range[0], c.b_range
-            if ca0 < la1 and cb0 < lb1 and lb0 < cb1:
-                keep = [
-                    p for p in c.parts if p[0] + p[2].a_start >= la1 and p[1] + p[2].b_start >= lb1
-                ]
-                last.parts.extend(keep)
-                continue
-        merged.append(c)
-    return merged
+def _disjoint(found: list[Passage]) -> list[Passage]:
+    """The heaviest passages of one document pair such that no text of either document
+    is in two of them (a passage found twice from different seeds, or a stock phrase
+    aligned against a second place)."""
+    kept: list[Passage] = []
+    for p in sorted(found, key=lambda p: (-p.weight, p.a_tokens, p.b_tokens)):
+        if all(
+            p.a_tokens[1] <= q.a_tokens[0] or q.a_tokens[1] <= p.a_tokens[0] for q in kept
+        ) and all(p.b_tokens[1] <= q.b_tokens[0] or q.b_tokens[1] <= p.b_tokens[0] for q in kept):
+            kept.append(p)
+    return kept
 
 
 def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -> Passage:
@@ -480,3 +483,26 @@ def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -
         a_m,
         b_m,
     )
+
+
+def unmatched_spans(pd: PassageDoc, tokens: tuple[int, int], matched: I64) -> list[tuple[int, int]]:
+    """Original-text spans of the runs of tokens in `[t0, t1)` that are not in `matched`.
+
+    Example:
+        >>> from dedup.normalise import normalise
+        >>> from dedup.shingle import tokenise
+        >>> from dedup.config import ShingleConfig
+        >>> d = Doc("x", "one two three four")
+        >>> n = normalise(d.text)
+        >>> pd = prepare(d, n, tokenise(n, ShingleConfig()), PassageConfig())
+        >>> [d.text[s:e] for s, e in unmatched_spans(pd, (0, 4), np.array([0, 3]))]
+        ['two three']
+    """
+    t0, t1 = tokens
+    miss = np.ones(t1 - t0, dtype=bool)
+    miss[matched[(matched >= t0) & (matched < t1)] - t0] = False
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], miss.astype(np.int8), [0]])))
+    return [
+        pd.original_span(t0 + int(s), t0 + int(e))
+        for s, e in zip(edges[::2], edges[1::2], strict=True)
+    ]

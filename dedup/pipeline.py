@@ -16,7 +16,17 @@ from dedup.lsh import banding, candidates
 from dedup.normalise import normalise
 from dedup.shingle import shingle_hashes, tokenise
 from dedup.sketch import signatures
-from dedup.types import Doc, Normalised, Pair, Passages, Report, SharedPassage, Tokens
+from dedup.types import (
+    ComparedPassage,
+    Comparison,
+    Doc,
+    Normalised,
+    Pair,
+    Passages,
+    Report,
+    SharedPassage,
+    Tokens,
+)
 from dedup.verify import accept, overlap
 
 Progress = Callable[[int], None]
@@ -54,16 +64,9 @@ def find_pairs(
     return found
 
 
-def find_passages(
-    prepared: Sequence[Prepared], cfg: DedupConfig, groups: list[int] | None = None
-) -> Passages:
-    """Passages shared by different documents, their reuse clusters and coverage.
-
-    `groups` labels near-duplicates (one label per document), so that copies of one
-    story do not make its words look common.
-    """
+def _passage_docs(prepared: Sequence[Prepared], cfg: DedupConfig) -> list[passage_stage.PassageDoc]:
     word = ShingleConfig()
-    pds = [
+    return [
         passage_stage.prepare(
             p.doc,
             p.norm,
@@ -72,6 +75,17 @@ def find_passages(
         )
         for p in prepared
     ]
+
+
+def find_passages(
+    prepared: Sequence[Prepared], cfg: DedupConfig, groups: list[int] | None = None
+) -> Passages:
+    """Passages shared by different documents, their reuse clusters and coverage.
+
+    `groups` labels near-duplicates (one label per document), so that copies of one
+    story do not make its words look common.
+    """
+    pds = _passage_docs(prepared, cfg)
     shared = []
     for m in passage_stage.find(pds, cfg.passage, groups):
         a, b = prepared[m.a].doc, prepared[m.b].doc
@@ -88,6 +102,32 @@ def find_passages(
     chars, outlets = coverage(shared, docs)
     texts = {d.id: d.text for d in docs}
     return Passages(tuple(shared), tuple(reuse_clusters(shared, texts)), chars, tuple(outlets))
+
+
+def compare(a: Doc, b: Doc, cfg: DedupConfig, background: Sequence[Doc] = ()) -> Comparison:
+    """Whole-text overlap and every aligned passage of two documents, with the words
+    each side does not share marked (as spans of its original text).
+
+    `background` documents only inform how common words are; they are not compared.
+    """
+    prepared = [prepare(d, cfg) for d in (a, b, *background)]
+    jac, cont = overlap(prepared[0].shingles, prepared[1].shingles)
+    pds = _passage_docs(prepared, cfg)
+    found = []
+    for m in passage_stage.find(pds, cfg.passage, list(range(len(pds))), focus=2):
+        (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
+        shared = SharedPassage(
+            a.id, a_s, a_e, b.id, b_s, b_e, m.score, m.weight, a.text[a_s:a_e], b.text[b_s:b_e]
+        )
+        found.append(
+            ComparedPassage(
+                shared,
+                tuple(passage_stage.unmatched_spans(pds[0], m.a_tokens, m.a_matched)),
+                tuple(passage_stage.unmatched_spans(pds[1], m.b_tokens, m.b_matched)),
+            )
+        )
+    found.sort(key=lambda x: (x.passage.a_start, x.passage.b_start))
+    return Comparison(a, b, round(jac, 6), round(cont, 6), tuple(found))
 
 
 def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = None) -> Report:

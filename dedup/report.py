@@ -6,9 +6,10 @@ import csv
 import io
 import json
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
-from dedup.types import Report
+from dedup.types import Comparison, Doc, Report
 
 FORMAT_VERSION = 1
 
@@ -320,3 +321,88 @@ def _passage_lines(report: Report) -> list[str]:
 
 
 RENDERERS = {"json": to_json, "jsonl": to_jsonl, "csv": to_csv, "table": to_table}
+
+
+def mark(
+    text: str, start: int, end: int, spans: Sequence[tuple[int, int]], left: str, right: str
+) -> str:
+    """`text[start:end]` with every span inside it wrapped in `left` … `right`.
+
+    Example:
+        >>> mark("a b c d", 0, 7, [(2, 3), (6, 7)], "[-", "-]")
+        'a [-b-] c [-d-]'
+    """
+    out, pos = [], start
+    for s, e in sorted(spans):
+        s, e = max(s, start), min(e, end)
+        if e <= s:
+            continue
+        out += [text[pos:s], left, text[s:e], right]
+        pos = e
+    out.append(text[pos:end])
+    return "".join(out)
+
+
+def comparison_to_dict(cmp: Comparison) -> dict[str, Any]:
+    """`dedup compare --format json`."""
+
+    def doc(d: Doc) -> dict[str, Any]:
+        return {
+            "id": d.id,
+            "source": d.source,
+            "outlet": d.outlet,
+            "date": d.date,
+            "title": d.title,
+            "chars": len(d.text),
+        }
+
+    return {
+        "version": FORMAT_VERSION,
+        "a": doc(cmp.a),
+        "b": doc(cmp.b),
+        "jaccard": cmp.jaccard,
+        "containment": cmp.containment,
+        "passages": [
+            {
+                "a_start": x.passage.a_start,
+                "a_end": x.passage.a_end,
+                "b_start": x.passage.b_start,
+                "b_end": x.passage.b_end,
+                "score": x.passage.score,
+                "weight": x.passage.weight,
+                "a_text": x.passage.a_text,
+                "b_text": x.passage.b_text,
+                "a_diff": [list(s) for s in x.a_diff],
+                "b_diff": [list(s) for s in x.b_diff],
+            }
+            for x in cmp.passages
+        ],
+    }
+
+
+def comparison_to_json(cmp: Comparison) -> str:
+    """The comparison as one JSON document."""
+    return json.dumps(comparison_to_dict(cmp), ensure_ascii=False, indent=2) + "\n"
+
+
+def comparison_to_table(cmp: Comparison) -> str:
+    """Aligned passages for a terminal; words only A has are [-marked-], words only B
+    has {+marked+}."""
+    lines = [
+        f"A: {cmp.a.id} ({len(cmp.a.text)} chars)",
+        f"B: {cmp.b.id} ({len(cmp.b.text)} chars)",
+        f"whole text: Jaccard {cmp.jaccard:.3f}, containment {cmp.containment:.3f}; "
+        f"{len(cmp.passages)} shared passages",
+    ]
+    for k, x in enumerate(cmp.passages, start=1):
+        p = x.passage
+        lines += [
+            "",
+            f"passage {k}: A [{p.a_start}:{p.a_end}]  B [{p.b_start}:{p.b_end}]  "
+            f"score {p.score:.2f}, weight {p.weight:.1f}",
+        ]
+        a = mark(cmp.a.text, p.a_start, p.a_end, x.a_diff, "[-", "-]")
+        b = mark(cmp.b.text, p.b_start, p.b_end, x.b_diff, "{+", "+}")
+        lines += ["  A: " + line for line in wrap(a, 100)]
+        lines += ["  B: " + line for line in wrap(b, 100)]
+    return "\n".join(lines) + "\n"

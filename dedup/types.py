@@ -142,3 +142,24 @@ class Report:
     clusters: tuple[Cluster, ...]
     passages: Passages | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedPassage:
+    """A shared passage of `dedup compare`, with the spans (original offsets) of the
+    words in it that the other document does not have."""
+
+    passage: SharedPassage
+    a_diff: tuple[tuple[int, int], ...]
+    b_diff: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What two documents share: whole-text overlap and aligned passages."""
+
+    a: Doc
+    b: Doc
+    jaccard: float
+    containment: float
+    passages: tuple[ComparedPassage, ...]

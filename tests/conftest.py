@@ -24,3 +24,9 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite fixtures/golden/*/expected.json"
+    )

@@ -174,3 +174,50 @@ def test_every_command_has_help_with_an_example() -> None:
         result = runner.invoke(app, [name, "-h"])
         assert result.exit_code == 0
         assert "Example" in result.stdout, name
+
+
+S003 = FIXTURES / "seeds" / "003_cf6faa348c352f3a.txt"
+S004 = FIXTURES / "seeds" / "004_e53b32e58dc53caf.txt"
+
+
+def test_compare_marks_differing_words() -> None:
+    result = runner.invoke(
+        app, ["compare", str(S003), str(S004), "--background", str(FIXTURES / "seeds")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 shared passages" in result.stdout
+    assert "[-القادمة-]" in result.stdout
+    assert "{+المقبلة+}" in result.stdout
+
+
+def test_compare_json_offsets_slice_the_originals() -> None:
+    result = runner.invoke(app, ["compare", str(S003), str(S004), "-f", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    a, b = S003.read_text(encoding="utf-8"), S004.read_text(encoding="utf-8")
+    assert data["passages"]
+    for p in data["passages"]:
+        assert a[p["a_start"] : p["a_end"]] == p["a_text"]
+        assert b[p["b_start"] : p["b_end"]] == p["b_text"]
+        for s, e in p["a_diff"]:
+            assert p["a_start"] <= s < e <= p["a_end"]
+
+
+def test_compare_needs_one_document_per_path(tmp_path: Path) -> None:
+    p = tmp_path / "two.jsonl"
+    p.write_text('{"id": 1, "text": "a"}\n{"id": 2, "text": "b"}\n')
+    result = runner.invoke(app, ["compare", str(p), str(S003)])
+    assert result.exit_code == 1
+    assert "one document per path; this holds 2" in result.stderr
+
+
+def test_no_passages_flag_leaves_them_out() -> None:
+    report = scan_json("--no-passages")
+    assert "passages" not in report
+    assert report["params"]["passages"] is False
+
+
+def test_passage_options_change_what_is_found() -> None:
+    strict = scan_json("--min-passage-words", "12")
+    default = scan_json()
+    assert 0 < len(strict["passages"]) < len(default["passages"])

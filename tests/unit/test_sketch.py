@@ -52,3 +52,13 @@ def test_batch_equals_one_by_one_and_handles_empty_sets() -> None:
     assert (batch[0] == EMPTY).all()
     for s, row in zip(sets, batch, strict=True):
         assert np.array_equal(signature(s, cfg), row)
+
+
+def test_chunking_does_not_change_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.sketch as sk
+
+    cfg = LSHConfig(num_perm=16)
+    sets = [_set(i, 37 * (i % 5)) for i in range(40)]
+    whole = signatures(sets, cfg)
+    monkeypatch.setattr(sk, "_CHUNK", 16 * 50)  # about 50 values a chunk
+    assert np.array_equal(signatures(sets, cfg), whole)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup.align import UNIT, TokenSeq, align, score_matrix
+
+
+def seq(text: str, stop: str = "") -> TokenSeq:
+    words = text.split()
+    ids = np.array(
+        [sum(ord(c) * 131**i for i, c in enumerate(w)) % 2**61 for w in words], dtype=np.uint64
+    )
+    skel = np.array([ord(w[0]) for w in words], dtype=np.uint64)  # near match: same first letter
+    content = np.array([w not in stop.split() for w in words], dtype=bool)
+    return TokenSeq(ids, skel, content, np.where(content, UNIT, 3).astype(np.int32))
+
+
+def spans(al) -> tuple[int, int, int, int]:
+    return al.a_start, al.a_end, al.b_start, al.b_end
+
+
+def test_identical() -> None:
+    a = seq("the wire story is the same in both papers")
+    al = align(a, a)
+    assert spans(al) == (0, 9, 0, 9)
+    assert al.matches == 9
+    assert al.a_matched.tolist() == al.b_matched.tolist() == list(range(9))
+
+
+def test_substitutions_are_bridged() -> None:
+    al = align(seq("aa bb cc dd ee ff gg hh"), seq("aa bb XX dd ee YY gg hh"))
+    assert spans(al) == (0, 8, 0, 8)
+    assert al.matches == 6
+
+
+def test_insertion_is_skipped() -> None:
+    al = align(seq("aa bb cc dd ee ff"), seq("aa bb cc inserted words dd ee ff"))
+    assert spans(al) == (0, 6, 0, 8)
+    assert al.b_matched.tolist() == [0, 1, 2, 5, 6, 7]
+
+
+def test_local_alignment_ignores_unrelated_context() -> None:
+    al = align(seq("qq rr ss aa bb cc dd tt"), seq("zz aa bb cc dd yy"))
+    assert spans(al) == (3, 7, 1, 5)
+
+
+def test_reordered_sentences_align_the_best_one() -> None:
+    a = seq("one two three four five . six seven eight nine ten")
+    b = seq("six seven eight nine ten . one two three four five")
+    al = align(a, b)
+    assert al.matches >= 5
+    assert al.a_end - al.a_start <= 6  # not both sentences across the swap
+
+
+def test_near_match_scores_half() -> None:
+    sub = score_matrix(seq("kerry"), seq("kxrry"))
+    assert sub[0, 0] == UNIT // 2
+
+
+def _empty() -> TokenSeq:
+    return TokenSeq(
+        np.empty(0, np.uint64), np.empty(0, np.uint64), np.empty(0, bool), np.empty(0, np.int32)
+    )
+
+
+@pytest.mark.parametrize(("a", "b"), [("", "aa"), ("aa", ""), ("aa bb", "cc dd")])
+def test_nothing_to_align(a: str, b: str) -> None:
+    assert align(seq(a) if a else _empty(), seq(b) if b else _empty()) is None
+
+
+def test_symmetric_score() -> None:
+    a, b = seq("aa bb cc XX dd ee"), seq("zz aa bb cc dd ee ww")
+    assert align(a, b).score == align(b, a).score

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from dedup.morph import STOPWORDS, skeleton, stem
+from dedup.segment import paragraphs, sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("جملة أولى. جملة ثانية؟ ثالثة؛ رابعة", ["جملة أولى.", "جملة ثانية؟", "ثالثة؛", "رابعة"]),
+        ("Line one\nLine two", ["Line one", "Line two"]),
+        ('He said "yes." Then left.', ['He said "yes."', "Then left."]),
+        ("The U.S. and J. Smith agreed. Done.", ["The U.S. and J. Smith agreed.", "Done."]),
+        ("Pi is 3.14 today.", ["Pi is 3.14 today."]),
+        ("  \n\n ", []),
+        ("قال: «نعم». ثم غادر", ["قال: «نعم».", "ثم غادر"]),
+    ],
+)
+def test_sentences(text: str, expected: list[str]) -> None:
+    assert [text[s:e] for s, e in sentences(text)] == expected
+
+
+def test_sentences_cover_every_non_space_character() -> None:
+    text = "أ. ب؟ ج\nد! هـ… و"
+    covered = "".join(text[s:e] for s, e in sentences(text))
+    assert covered.replace(" ", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_paragraphs() -> None:
+    text = "one\ntwo\n\n\nthree\n \nfour"
+    assert [text[s:e] for s, e in paragraphs(text)] == ["one\ntwo", "three", "four"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("الولايات", "والولايات"),
+        ("عمليات", "عملياتها"),
+        ("روسيا", "لروسيا"),
+        ("الوزير", "وزير"),
+        ("المتحده", "متحده"),
+        ("kerry", "kerry"),
+    ],
+)
+def test_stem_variants_meet(a: str, b: str) -> None:
+    assert stem(a) == stem(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("ارنست", "ايرنست"), ("سيرجي", "سيرغي"), ("اشتون", "آشتون".replace("آ", "ا"))]
+)
+def test_skeleton_joins_transliterations(a: str, b: str) -> None:
+    assert skeleton(stem(a)) == skeleton(stem(b))
+
+
+def test_stem_keeps_two_letters_and_stopwords_are_normalised() -> None:
+    assert len(stem("وال")) >= 2
+    assert "في" in STOPWORDS and "the" in STOPWORDS
+    assert all(w == w.casefold() for w in STOPWORDS)
