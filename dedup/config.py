@@ -100,6 +100,11 @@ class PassageConfig:
         max_df, max_df_min: a unit n-gram used by more than max(max_df_min, max_df x the
             number of stories) is a set phrase and left out of unit shingles.
         max_bucket: an LSH bucket holding more units than this is boilerplate; skipped.
+        bag_share, bag_min_words: a region no alignment explains is still a passage when
+            this share of each side's content words, and at least this many distinct
+            words, are shared (words reordered or shuffled).
+        bag_window: rare content words per window when looking for reordered copies
+            (0 turns that search off).
 
     Words are weighted by how few documents use them: a word only the two documents
     share counts 1, one that most documents of the input use counts little, a
@@ -118,6 +123,10 @@ class PassageConfig:
     max_df: float = 0.02
     max_df_min: int = 10
     max_bucket: int = 64
+    bag_share: float = 0.7
+    bag_min_words: int = 8
+    bag_window: int = 16
+    bag_weight: float = 1.5
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_words <= 1000:

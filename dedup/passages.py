@@ -13,14 +13,17 @@ comes out as one span per document.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
 from dedup.align import UNIT, Alignment, TokenSeq, align
+from dedup.bag import window_regions
 from dedup.config import LSHConfig, PassageConfig
 from dedup.lsh import candidates, lsh_params
 from dedup.morph import STOPWORDS, skeleton, stem
@@ -47,7 +50,6 @@ class PassageDoc:
     stems: tuple[str, ...]
     sent_bounds: I64
     grams: npt.NDArray[np.uint64]
-    gram_first: I64
     gram_last: I64
     uni: npt.NDArray[np.float32]
     bi: npt.NDArray[np.float32]
@@ -114,10 +116,10 @@ def prepare(doc: Doc, norm: Normalised, tokens: Tokens, cfg: PassageConfig) -> P
     cuts = np.array([s for s, _ in sentences(doc.text)], dtype=np.int64)
     bounds = np.searchsorted(orig_starts, cuts)
     sent_bounds = np.unique(np.concatenate([[0], bounds, [n]]).astype(np.int64))
-    grams, first, last = _unit_grams(stems, content, cfg.gram)
+    grams, last = _unit_grams(stems, seq.stems, content, cfg.gram)
     ones = np.ones(n, dtype=np.float32)
     return PassageDoc(
-        doc, norm, tokens, seq, words, tuple(stems), sent_bounds, grams, first, last, ones, ones
+        doc, norm, tokens, seq, words, tuple(stems), sent_bounds, grams, last, ones, ones
     )
 
 
@@ -193,18 +195,24 @@ def significance(a: PassageDoc, b: PassageDoc, oa: int, ob: int, al: Alignment) 
 
 
 def _unit_grams(
-    stems: list[str], content: npt.NDArray[np.bool_], n: int
-) -> tuple[npt.NDArray[np.uint64], I64, I64]:
-    """Character n-grams over the concatenated content stems, with the tokens each spans."""
+    stems: list[str], stem_ids: npt.NDArray[np.uint64], content: npt.NDArray[np.bool_], n: int
+) -> tuple[npt.NDArray[np.uint64], I64]:
+    """Unit shingles of a document, ordered by the last token each covers: character
+    n-grams over the concatenated content stems (robust to affixes and re-spelling)
+    and the content stems themselves (robust to reordered words)."""
     idx = np.flatnonzero(content)
     text = "".join(stems[i] for i in idx.tolist())
+    words = fmix64(stem_ids[idx] ^ np.uint64(0x5851F42D4C957F2D))
     if len(text) < n:
-        return np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.int64)
+        return words, idx
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     grams = shingle_hashes(fmix64(codes), n)
     lengths = np.fromiter((len(stems[i]) for i in idx.tolist()), dtype=np.int64, count=len(idx))
     owner = idx[np.repeat(np.arange(len(idx)), lengths)]
-    return grams, owner[: len(grams)], owner[n - 1 :]
+    allg = np.concatenate([grams, words])
+    last = np.concatenate([owner[n - 1 :], idx])
+    order = np.argsort(last, kind="stable")
+    return allg[order], last[order]
 
 
 def _kept_grams(
@@ -241,7 +249,7 @@ def _units(
         ck = np.concatenate([[0], np.cumsum(keep)])
         for w in range(1, cfg.window + 1):
             t0, t1 = b[: len(b) - w], b[w:]
-            lo = ck[np.searchsorted(pd.gram_first, t0, side="left")]
+            lo = ck[np.searchsorted(pd.gram_last, t0, side="left")]
             hi = ck[np.searchsorted(pd.gram_last, t1, side="left")]
             ok = hi > lo
             starts.append(base + lo[ok])
@@ -255,7 +263,11 @@ def _units(
 
 
 def _candidate_units(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], focus: int | None = None
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int],
+    focus: int | None = None,
+    sides: list[int] | None = None,
 ) -> I64:
     """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
     across documents of different groups: rows (a doc, a t0, a t1, b doc, b t0, b t1)
@@ -275,6 +287,9 @@ def _candidate_units(
     keep = inter / np.minimum(size[u], size[v]) >= cfg.seed_containment
     if focus is not None:
         keep &= (rows[u, 0] < focus) & (rows[v, 0] < focus)
+    if sides is not None:
+        side = np.asarray(sides, dtype=np.int64)
+        keep &= side[rows[u, 0]] != side[rows[v, 0]]
     u, v = u[keep], v[keep]
     swap = rows[u, 0] > rows[v, 0]
     first, second = np.where(swap, v, u), np.where(swap, u, v)
@@ -282,13 +297,54 @@ def _candidate_units(
 
 
 def _regions(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], focus: int | None = None
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int],
+    focus: int | None = None,
+    sides: list[int] | None = None,
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Candidate unit pairs merged into regions, grouped by document pair:
     (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, focus).tolist():
+    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, focus, sides).tolist():
         found[(da, db)].append((a0, a1, b0, b1))
+    return {k: merge_rectangles(v) for k, v in found.items()}
+
+
+def _pair_filter(
+    groups: list[int], focus: int | None, sides: list[int] | None
+) -> Callable[[I64, I64], npt.NDArray[np.bool_]]:
+    """Which (document, document) index pairs may share passages."""
+    g = np.asarray(groups, dtype=np.int64)
+    side = np.asarray(sides, dtype=np.int64) if sides is not None else None
+
+    def ok(x: I64, y: I64) -> npt.NDArray[np.bool_]:
+        keep = g[x] != g[y]
+        if focus is not None:
+            keep &= (x < focus) & (y < focus)
+        if side is not None:
+            keep &= side[x] != side[y]
+        return keep
+
+    return ok
+
+
+def _bag_regions(
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int],
+    focus: int | None,
+    sides: list[int] | None,
+) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
+    """Regions of reordered copies (see `dedup.bag`), merged per document pair."""
+    found = window_regions(
+        [d.seq.stems for d in docs],
+        [d.seq.content & (d.uni >= 0.5) for d in docs],
+        _pair_filter(groups, focus, sides),
+        window=cfg.bag_window,
+        min_shared=cfg.bag_min_words,
+        share=cfg.bag_share,
+    )
     return {k: merge_rectangles(v) for k, v in found.items()}
 
 
@@ -316,22 +372,33 @@ def merge_rectangles(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, 
     return out
 
 
+class _Part(NamedTuple):
+    """One alignment of a passage: token offsets of its region, the alignment, and its
+    significance in words."""
+
+    oa: int
+    ob: int
+    al: Alignment
+    weight: float
+
+
 def _local_alignments(
     a: PassageDoc,
     b: PassageDoc,
     region: tuple[int, int, int, int],
     cfg: PassageConfig,
     depth: int = 0,
-) -> list[tuple[int, int, Alignment]]:
+) -> list[_Part]:
     """Significant, non-overlapping local alignments inside a region: the best one,
     then recursively the best ones in the four corners it leaves (before and after it
     in each document, so that passages the two documents order differently are found
     too)."""
     a0, a1, b0, b1 = region
     al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
-    if al is None or _density(al) < cfg.threshold or significance(a, b, a0, b0, al) < cfg.min_words:
+    weight = significance(a, b, a0, b0, al) if al is not None else 0.0
+    if al is None or _density(al) < cfg.threshold or weight < cfg.min_words:
         return []
-    found = [(a0, b0, al)]
+    found = [_Part(a0, b0, al, weight)]
     if depth < 6:
         a_parts = ((a0, a0 + al.a_start), (a0 + al.a_end, a1))
         b_parts = ((b0, b0 + al.b_start), (b0 + al.b_end, b1))
@@ -339,28 +406,62 @@ def _local_alignments(
             for y0, y1 in b_parts:
                 if x1 - x0 >= 3 and y1 - y0 >= 3:
                     found += _local_alignments(a, b, (x0, x1, y0, y1), cfg, depth + 1)
-    return sorted(found, key=lambda x: x[0] + x[2].a_start)
+    return sorted(found, key=lambda x: x.oa + x.al.a_start)
+
+
+def _bag(
+    a: PassageDoc, b: PassageDoc, region: tuple[int, int, int, int], cfg: PassageConfig
+) -> _Part | None:
+    """The region as one passage when both sides are mostly the same content words in
+    another order (a shuffled or restructured copy): trimmed to the first and last
+    shared word on each side, at least `cfg.bag_share` of each side's content words
+    shared, and the distinct shared words worth twice `cfg.min_words`."""
+    a0, a1, b0, b1 = region
+    sa, sb = a.seq.slice(a0, a1), b.seq.slice(b0, b1)
+    shared = np.intersect1d(sa.stems[sa.content], sb.stems[sb.content])
+    if len(shared) < cfg.bag_min_words:
+        return None
+    ina = sa.content & np.isin(sa.stems, shared)
+    inb = sb.content & np.isin(sb.stems, shared)
+    ia, ib = np.flatnonzero(ina), np.flatnonzero(inb)
+    ta, tb = slice(ia[0], ia[-1] + 1), slice(ib[0], ib[-1] + 1)
+    share_a = len(ia) / max(1, int(sa.content[ta].sum()))
+    share_b = len(ib) / max(1, int(sb.content[tb].sum()))
+    if min(share_a, share_b) < cfg.bag_share:
+        return None
+    pos = a0 + ia[np.unique(sa.stems[ia], return_index=True)[1]]
+    weight = float(a.uni[pos].sum())
+    if weight < cfg.bag_weight * cfg.min_words:
+        return None
+    al = Alignment(
+        int(ia[0]),
+        int(ia[-1]) + 1,
+        int(ib[0]),
+        int(ib[-1]) + 1,
+        0,
+        ia,
+        ib,
+        min(len(ia), len(ib)),
+        0,
+    )
+    return _Part(a0, b0, al, weight)
 
 
 @dataclass(slots=True)
 class _Chain:
     """A passage being extended: its alignments, in order."""
 
-    parts: list[tuple[int, int, Alignment]]  # (a offset, b offset, alignment)
+    parts: list[_Part]
 
     @property
     def a_range(self) -> tuple[int, int]:
-        return (
-            self.parts[0][0] + self.parts[0][2].a_start,
-            self.parts[-1][0] + self.parts[-1][2].a_end,
-        )
+        first, last = self.parts[0], self.parts[-1]
+        return first.oa + first.al.a_start, last.oa + last.al.a_end
 
     @property
     def b_range(self) -> tuple[int, int]:
-        return (
-            self.parts[0][1] + self.parts[0][2].b_start,
-            self.parts[-1][1] + self.parts[-1][2].b_end,
-        )
+        first, last = self.parts[0], self.parts[-1]
+        return first.ob + first.al.b_start, last.ob + last.al.b_end
 
 
 def _extend(a: PassageDoc, b: PassageDoc, chain: _Chain, cfg: PassageConfig) -> None:
@@ -388,10 +489,10 @@ def _next_part(
     b_edge: int,
     forward: bool,
     cfg: PassageConfig,
-) -> tuple[int, int, Alignment] | None:
+) -> _Part | None:
     """Best alignment of a sentence next to the chain in A with one next to it in B
     (skipping at most one sentence on either side)."""
-    best: tuple[int, int, Alignment] | None = None
+    best: _Part | None = None
     step = 1 if forward else -1
     for da in (0, step):
         for db in (0, step):
@@ -407,14 +508,13 @@ def _next_part(
             if a1 <= a0 or b1 <= b0:
                 continue
             al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
-            if al is None or al.content_matches < 2:
+            if al is None or al.content_matches < 2 or _density(al) < cfg.threshold * 0.5:
                 continue
-            if significance(a, b, a0, b0, al) < cfg.extend_min:
+            weight = significance(a, b, a0, b0, al)
+            if weight < cfg.extend_min:
                 continue
-            if _density(al) < cfg.threshold * 0.5:
-                continue
-            if best is None or al.score > best[2].score:
-                best = (a0, b0, al)
+            if best is None or al.score > best.al.score:
+                best = _Part(a0, b0, al, weight)
     return best
 
 
@@ -427,24 +527,32 @@ def find(
     cfg: PassageConfig,
     groups: list[int] | None = None,
     focus: int | None = None,
+    sides: list[int] | None = None,
 ) -> list[Passage]:
     """Every passage shared by two different documents, sorted by (a, a start, b, b start).
 
     `groups` labels near-duplicate documents: they count once in word rarity, and
     passages between them are not reported (the whole text is shared). With `focus`,
-    only documents before that index are paired; the others inform word rarity.
+    only documents before that index are paired; the others inform word rarity. With
+    `sides`, only documents on different sides pair (suspicious against sources).
     """
     docs = weigh(docs, groups)
     out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
-    for (da, db), regions in sorted(_regions(docs, cfg, groups, focus).items()):
+    aligned = _regions(docs, cfg, groups, focus, sides)
+    bags = _bag_regions(docs, cfg, groups, focus, sides) if cfg.bag_window else {}
+    for da, db in sorted(set(aligned) | set(bags)):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []
-        for region in regions:
+        for region in aligned.get((da, db), []):
             for part in _local_alignments(a, b, region, cfg):
                 chain = _Chain([part])
                 _extend(a, b, chain, cfg)
                 chains.append(chain)
+        for region in bags.get((da, db), []):
+            bag = _bag(a, b, region, cfg)
+            if bag is not None:
+                chains.append(_Chain([bag]))
         out.extend(_disjoint([_to_passage(da, db, a, b, chain) for chain in chains]))
     return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
 
@@ -464,11 +572,11 @@ def _disjoint(found: list[Passage]) -> list[Passage]:
 
 def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -> Passage:
     a_r, b_r = chain.a_range, chain.b_range
-    a_m = np.concatenate([oa + al.a_matched for oa, _, al in chain.parts])
-    b_m = np.concatenate([ob + al.b_matched for _, ob, al in chain.parts])
-    content = sum(al.content_matches for _, _, al in chain.parts)
-    weight = sum(significance(a, b, oa, ob, al) for oa, ob, al in chain.parts)
-    score = 2 * len(a_m) / ((a_r[1] - a_r[0]) + (b_r[1] - b_r[0]))
+    a_m = np.concatenate([p.oa + p.al.a_matched for p in chain.parts])
+    b_m = np.concatenate([p.ob + p.al.b_matched for p in chain.parts])
+    content = sum(p.al.content_matches for p in chain.parts)
+    weight = sum(p.weight for p in chain.parts)
+    score = min(1.0, (len(a_m) + len(b_m)) / ((a_r[1] - a_r[0]) + (b_r[1] - b_r[0])))
     return Passage(
         da,
         db,
@@ -477,7 +585,7 @@ def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -
         a.original_span(*a_r),
         b.original_span(*b_r),
         round(score, 4),
-        len(a_m),
+        min(len(a_m), len(b_m)),
         content,
         round(weight, 3),
         a_m,

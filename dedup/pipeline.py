@@ -78,16 +78,21 @@ def _passage_docs(prepared: Sequence[Prepared], cfg: DedupConfig) -> list[passag
 
 
 def find_passages(
-    prepared: Sequence[Prepared], cfg: DedupConfig, groups: list[int] | None = None
+    prepared: Sequence[Prepared],
+    cfg: DedupConfig,
+    groups: list[int] | None = None,
+    *,
+    sides: list[int] | None = None,
 ) -> Passages:
     """Passages shared by different documents, their reuse clusters and coverage.
 
     `groups` labels near-duplicates (one label per document), so that copies of one
-    story do not make its words look common.
+    story do not make its words look common. With `sides`, only documents on different
+    sides are compared (new items against an archive, suspicious against sources).
     """
     pds = _passage_docs(prepared, cfg)
     shared = []
-    for m in passage_stage.find(pds, cfg.passage, groups):
+    for m in passage_stage.find(pds, cfg.passage, groups, sides=sides):
         a, b = prepared[m.a].doc, prepared[m.b].doc
         (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
         if b.id < a.id:

@@ -1,0 +1,113 @@
+"""Candidate regions for reordered copies: windows of content words matched against
+whole documents by the rare words they share, in any order.
+
+Alignment needs the words in order; a copy whose words were shuffled or whose
+sentences were restructured keeps its vocabulary instead. Every window of
+`window` content tokens (half-overlapping) is looked up, through an inverted index of
+rare stems, in every other document; where a document holds most of the window's rare
+stems, the densest stretch of those stems in it is the other side of the region.
+All in numpy: the index join is a sort, not a loop over words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+Rect = tuple[int, int, int, int]
+
+
+def _windows(n: int, size: int) -> list[tuple[int, int]]:
+    """Half-overlapping windows of `size` over `n` items (one window if n < size)."""
+    if n <= size:
+        return [(0, n)] if n else []
+    step = max(1, size // 2)
+    starts = list(range(0, n - size + 1, step))
+    if starts[-1] + size < n:
+        starts.append(n - size)
+    return [(s, s + size) for s in starts]
+
+
+def window_regions(
+    stems: Sequence[U64],
+    rare: Sequence[npt.NDArray[np.bool_]],
+    pair_ok: Callable[[I64, I64], npt.NDArray[np.bool_]],
+    *,
+    window: int,
+    min_shared: int,
+    share: float,
+) -> dict[tuple[int, int], list[Rect]]:
+    """Regions (a_t0, a_t1, b_t0, b_t1) of document pairs (a < b) where a window of
+    `window` rare content tokens of one document has at least `min_shared` distinct
+    stems, and `share` of its distinct stems, in the other.
+
+    Args:
+        stems: per document, the stem id of every token.
+        rare: per document, which tokens are rare content words.
+        pair_ok: vectorised filter of (window document, other document) index arrays.
+    """
+    pos = [np.flatnonzero(r) for r in rare]
+    win_doc, win_t0, win_t1, win_stem_rows, win_stems = [], [], [], [], []
+    w = 0
+    for d, (st, p) in enumerate(zip(stems, pos, strict=True)):
+        for s, e in _windows(len(p), window):
+            u = np.unique(st[p[s:e]])
+            win_doc.append(d)
+            win_t0.append(int(p[s]))
+            win_t1.append(int(p[e - 1]) + 1)
+            win_stems.append(u)
+            win_stem_rows.append(np.full(len(u), w, dtype=np.int64))
+            w += 1
+    if not w:
+        return {}
+    wd = np.asarray(win_doc, dtype=np.int64)
+    w_stem = np.concatenate(win_stems)
+    w_row = np.concatenate(win_stem_rows)
+    w_size = np.bincount(w_row, minlength=w)
+    # Inverted index: distinct (stem, document) of every document, sorted by stem.
+    d_stem = np.concatenate([np.unique(st[p]) for st, p in zip(stems, pos, strict=True)])
+    d_doc = np.concatenate(
+        [
+            np.full(len(np.unique(st[p])), d, dtype=np.int64)
+            for d, (st, p) in enumerate(zip(stems, pos, strict=True))
+        ]
+    )
+    order = np.argsort(d_stem, kind="stable")
+    d_stem, d_doc = d_stem[order], d_doc[order]
+    lo = np.searchsorted(d_stem, w_stem, side="left")
+    hi = np.searchsorted(d_stem, w_stem, side="right")
+    count = hi - lo
+    rows = np.repeat(w_row, count)
+    idx = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    docs = d_doc[idx]
+    keep = pair_ok(wd[rows], docs)
+    n_docs = np.int64(len(stems))
+    codes, shared = np.unique(rows[keep] * n_docs + docs[keep], return_counts=True)
+    cw, cd = codes // n_docs, codes % n_docs
+    good = (shared >= min_shared) & (shared >= share * w_size[cw])
+    found: dict[tuple[int, int], list[Rect]] = defaultdict(list)
+    for win, other in zip(cw[good].tolist(), cd[good].tolist(), strict=True):
+        b0, b1 = _densest(stems[other], pos[other], win_stems[win], 4 * window)
+        da = int(wd[win])
+        rect = (win_t0[win], win_t1[win], b0, b1)
+        if da < other:
+            found[(da, other)].append(rect)
+        else:
+            found[(other, da)].append((b0, b1, rect[0], rect[1]))
+    return found
+
+
+def _densest(stems: U64, pos: I64, wanted: U64, span: int) -> tuple[int, int]:
+    """The token range of at most `span` rare tokens of a document holding the most
+    tokens whose stem is in `wanted`."""
+    hits = pos[np.isin(stems[pos], wanted)]
+    if len(hits) == 0:
+        return 0, 0
+    ends = np.searchsorted(hits, hits + span, side="left")
+    best = int(np.argmax(ends - np.arange(len(hits))))
+    return int(hits[best]), int(hits[ends[best] - 1]) + 1
