@@ -105,6 +105,10 @@ class PassageConfig:
             words, are shared (words reordered or shuffled).
         bag_window: rare content words per window when looking for reordered copies
             (0 turns that search off).
+        bag_weight: a reordered copy's shared words must be worth this many times
+            min_words.
+        merge_gap: passages of a document pair this close (in tokens) in both
+            documents merge into one (phrases of one passage reordered).
 
     Words are weighted by how few documents use them: a word only the two documents
     share counts 1, one that most documents of the input use counts little, a
@@ -127,6 +131,7 @@ class PassageConfig:
     bag_min_words: int = 8
     bag_window: int = 16
     bag_weight: float = 1.5
+    merge_gap: int = 20
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_words <= 1000:

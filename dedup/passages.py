@@ -24,6 +24,7 @@ import xxhash
 
 from dedup.align import UNIT, Alignment, TokenSeq, align
 from dedup.bag import window_regions
+from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
 from dedup.lsh import candidates, lsh_params
 from dedup.morph import STOPWORDS, skeleton, stem
@@ -553,7 +554,8 @@ def find(
             bag = _bag(a, b, region, cfg)
             if bag is not None:
                 chains.append(_Chain([bag]))
-        out.extend(_disjoint([_to_passage(da, db, a, b, chain) for chain in chains]))
+        kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in chains])
+        out.extend(_merge_near(a, b, kept, cfg.merge_gap))
     return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
 
 
@@ -568,6 +570,53 @@ def _disjoint(found: list[Passage]) -> list[Passage]:
         ) and all(p.b_tokens[1] <= q.b_tokens[0] or q.b_tokens[1] <= p.b_tokens[0] for q in kept):
             kept.append(p)
     return kept
+
+
+def _gap(x: tuple[int, int], y: tuple[int, int]) -> int:
+    return max(0, max(x[0], y[0]) - min(x[1], y[1]))
+
+
+def _merge_near(a: PassageDoc, b: PassageDoc, found: list[Passage], gap: int) -> list[Passage]:
+    """Passages of one document pair within `gap` tokens of each other in both
+    documents become one: pieces of a passage whose phrases were reordered."""
+    if gap <= 0 or len(found) < 2:
+        return found
+    edges = [
+        (i, j)
+        for i in range(len(found))
+        for j in range(i + 1, len(found))
+        if _gap(found[i].a_tokens, found[j].a_tokens) <= gap
+        and _gap(found[i].b_tokens, found[j].b_tokens) <= gap
+    ]
+    if not edges:
+        return found
+    groups = components(len(found), edges)
+    grouped = {i for g in groups for i in g}
+    out = [p for i, p in enumerate(found) if i not in grouped]
+    for g in groups:
+        ps = [found[i] for i in g]
+        a_r = (min(p.a_tokens[0] for p in ps), max(p.a_tokens[1] for p in ps))
+        b_r = (min(p.b_tokens[0] for p in ps), max(p.b_tokens[1] for p in ps))
+        a_m = np.sort(np.concatenate([p.a_matched for p in ps]))
+        b_m = np.sort(np.concatenate([p.b_matched for p in ps]))
+        score = min(1.0, (len(a_m) + len(b_m)) / ((a_r[1] - a_r[0]) + (b_r[1] - b_r[0])))
+        out.append(
+            Passage(
+                ps[0].a,
+                ps[0].b,
+                a_r,
+                b_r,
+                a.original_span(*a_r),
+                b.original_span(*b_r),
+                round(score, 4),
+                sum(p.matches for p in ps),
+                sum(p.content_matches for p in ps),
+                round(sum(p.weight for p in ps), 3),
+                a_m,
+                b_m,
+            )
+        )
+    return out
 
 
 def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -> Passage:
