@@ -90,15 +90,28 @@ def window_regions(
     codes, shared = np.unique(rows[keep] * n_docs + docs[keep], return_counts=True)
     cw, cd = codes // n_docs, codes % n_docs
     good = (shared >= min_shared) & (shared >= share * w_size[cw])
-    found: dict[tuple[int, int], list[Rect]] = defaultdict(list)
-    for win, other in zip(cw[good].tolist(), cd[good].tolist(), strict=True):
-        b0, b1 = _densest(stems[other], pos[other], win_stems[win], 4 * window)
-        da = int(wd[win])
-        rect = (win_t0[win], win_t1[win], b0, b1)
-        if da < other:
-            found[(da, other)].append(rect)
+    # Runs of consecutive windows of one document that hit the same other document
+    # are one stretch; its other side is the densest stretch of its stems there.
+    runs: dict[tuple[int, int], list[list[int]]] = defaultdict(list)
+    for win, other in sorted(
+        zip(cw[good].tolist(), cd[good].tolist(), strict=True), key=lambda x: (x[1], x[0])
+    ):
+        key = (int(wd[win]), other)
+        if runs[key] and runs[key][-1][-1] == win - 1:
+            runs[key][-1].append(win)
         else:
-            found[(other, da)].append((b0, b1, rect[0], rect[1]))
+            runs[key].append([win])
+    found: dict[tuple[int, int], list[Rect]] = defaultdict(list)
+    for (da, other), groups in runs.items():
+        for run in groups:
+            wanted = np.unique(np.concatenate([win_stems[x] for x in run]))
+            a0, a1 = win_t0[run[0]], win_t1[run[-1]]
+            n_rare = int(np.count_nonzero((pos[da] >= a0) & (pos[da] < a1)))
+            b0, b1 = _densest(stems[other], pos[other], wanted, 2 * n_rare + window)
+            if da < other:
+                found[(da, other)].append((a0, a1, b0, b1))
+            else:
+                found[(other, da)].append((b0, b1, a0, a1))
     return found
 
 

@@ -128,8 +128,8 @@ class PassageConfig:
     max_df_min: int = 10
     max_bucket: int = 64
     bag_share: float = 0.7
-    bag_min_words: int = 8
-    bag_window: int = 16
+    bag_min_words: int = 6
+    bag_window: int = 12
     bag_weight: float = 1.5
     merge_gap: int = 20
 
