@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from dedup.arrays import distinct, distinct_counts
+
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 Rect = tuple[int, int, int, int]
@@ -52,44 +54,48 @@ def window_regions(
         pair_ok: vectorised filter of (window document, other document) index arrays.
     """
     pos = [np.flatnonzero(r) for r in rare]
-    win_doc, win_t0, win_t1, win_stem_rows, win_stems = [], [], [], [], []
-    w = 0
-    for d, (st, p) in enumerate(zip(stems, pos, strict=True)):
-        for s, e in _windows(len(p), window):
-            u = np.unique(st[p[s:e]])
-            win_doc.append(d)
-            win_t0.append(int(p[s]))
-            win_t1.append(int(p[e - 1]) + 1)
-            win_stems.append(u)
-            win_stem_rows.append(np.full(len(u), w, dtype=np.int64))
-            w += 1
-    if not w:
+    counts = np.array([len(p) for p in pos], dtype=np.int64)
+    if not counts.sum():
         return {}
-    wd = np.asarray(win_doc, dtype=np.int64)
-    w_stem = np.concatenate(win_stems)
-    w_row = np.concatenate(win_stem_rows)
-    w_size = np.bincount(w_row, minlength=w)
-    # Inverted index: distinct (stem, document) of every document, sorted by stem.
-    d_stem = np.concatenate([np.unique(st[p]) for st, p in zip(stems, pos, strict=True)])
-    d_doc = np.concatenate(
-        [
-            np.full(len(np.unique(st[p])), d, dtype=np.int64)
-            for d, (st, p) in enumerate(zip(stems, pos, strict=True))
-        ]
+    base = np.cumsum(counts) - counts
+    tok_doc = np.repeat(np.arange(len(pos), dtype=np.int64), counts)
+    tok_pos = np.concatenate(pos)
+    vocab, sid = np.unique(
+        np.concatenate([st[p] for st, p in zip(stems, pos, strict=True)]), return_inverse=True
     )
-    order = np.argsort(d_stem, kind="stable")
-    d_stem, d_doc = d_stem[order], d_doc[order]
-    lo = np.searchsorted(d_stem, w_stem, side="left")
-    hi = np.searchsorted(d_stem, w_stem, side="right")
+    n_stems = np.int64(len(vocab))
+    # Windows, as ranges [ws, we) of the concatenated rare tokens.
+    spans = [
+        (int(base[d]) + s, int(base[d]) + e)
+        for d in range(len(pos))
+        for s, e in _windows(int(counts[d]), window)
+    ]
+    ws = np.array([x[0] for x in spans], dtype=np.int64)
+    we = np.array([x[1] for x in spans], dtype=np.int64)
+    wd, w = tok_doc[ws], len(spans)
+    length = we - ws
+    member = np.repeat(ws - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
+    pairs = distinct(np.repeat(np.arange(w, dtype=np.int64), length) * n_stems + sid[member])
+    w_row, w_sid = pairs // n_stems, pairs % n_stems
+    w_size = np.bincount(w_row, minlength=w)
+    w_first = np.searchsorted(w_row, np.arange(w + 1))
+    # Inverted index: distinct (stem, document), sorted by stem.
+    dpairs = distinct(sid * np.int64(len(pos)) + tok_doc)
+    d_sid, d_doc = dpairs // len(pos), dpairs % len(pos)
+    lo = np.searchsorted(d_sid, w_sid, side="left")
+    hi = np.searchsorted(d_sid, w_sid, side="right")
     count = hi - lo
     rows = np.repeat(w_row, count)
     idx = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
     docs = d_doc[idx]
     keep = pair_ok(wd[rows], docs)
     n_docs = np.int64(len(stems))
-    codes, shared = np.unique(rows[keep] * n_docs + docs[keep], return_counts=True)
+    codes, shared = distinct_counts(rows[keep] * n_docs + docs[keep])
     cw, cd = codes // n_docs, codes % n_docs
     good = (shared >= min_shared) & (shared >= share * w_size[cw])
+    doc_sid = [sid[base[d] : base[d] + counts[d]] for d in range(len(pos))]
+    win_t0 = tok_pos[ws].tolist()
+    win_t1 = (tok_pos[we - 1] + 1).tolist()
     # Runs of consecutive windows of one document that hit the same other document
     # are one stretch; its other side is the densest stretch of its stems there.
     runs: dict[tuple[int, int], list[list[int]]] = defaultdict(list)
@@ -104,10 +110,10 @@ def window_regions(
     found: dict[tuple[int, int], list[Rect]] = defaultdict(list)
     for (da, other), groups in runs.items():
         for run in groups:
-            wanted = np.unique(np.concatenate([win_stems[x] for x in run]))
+            wanted = w_sid[w_first[run[0]] : w_first[run[-1] + 1]]
             a0, a1 = win_t0[run[0]], win_t1[run[-1]]
             n_rare = int(np.count_nonzero((pos[da] >= a0) & (pos[da] < a1)))
-            b0, b1 = _densest(stems[other], pos[other], wanted, 2 * n_rare + window)
+            b0, b1 = _densest(doc_sid[other], pos[other], wanted, 2 * n_rare + window)
             if da < other:
                 found[(da, other)].append((a0, a1, b0, b1))
             else:
@@ -115,10 +121,10 @@ def window_regions(
     return found
 
 
-def _densest(stems: U64, pos: I64, wanted: U64, span: int) -> tuple[int, int]:
-    """The token range of at most `span` rare tokens of a document holding the most
-    tokens whose stem is in `wanted`."""
-    hits = pos[np.isin(stems[pos], wanted)]
+def _densest(sids: I64, pos: I64, wanted: I64, span: int) -> tuple[int, int]:
+    """The token range of at most `span` rare tokens of a document (whose stem ids are
+    `sids`, at token positions `pos`) holding the most tokens whose stem is in `wanted`."""
+    hits = pos[np.isin(sids, wanted)]
     if len(hits) == 0:
         return 0, 0
     ends = np.searchsorted(hits, hits + span, side="left")

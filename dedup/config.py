@@ -118,7 +118,7 @@ class PassageConfig:
     min_words: float = 6.0
     threshold: float = 0.45
     gram: int = 4
-    window: int = 2
+    window: int = 1
     num_perm: int = 128
     seed: int = 1
     lsh_threshold: float = 0.2

@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from dedup.arrays import distinct
 from dedup.config import LSHConfig
 from dedup.shingle import fmix64
 
@@ -121,7 +122,7 @@ def candidates(
         keys, rows = keys[valid], rows[valid]
     n = np.int64(max(1, sigs.shape[0]))
     found = [_bucket_pairs(keys[:, i], rows, n, labels, max_bucket) for i in range(band.bands)]
-    codes = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    codes = distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
 
 

@@ -13,7 +13,7 @@ comes out as one span per document.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -23,6 +23,7 @@ import numpy.typing as npt
 import xxhash
 
 from dedup.align import UNIT, Alignment, TokenSeq, align
+from dedup.arrays import distinct
 from dedup.bag import window_regions
 from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
@@ -47,8 +48,6 @@ class PassageDoc:
     norm: Normalised
     tokens: Tokens
     seq: TokenSeq
-    words: tuple[str, ...]
-    stems: tuple[str, ...]
     sent_bounds: I64
     grams: npt.NDArray[np.uint64]
     gram_last: I64
@@ -99,43 +98,66 @@ def word_features(word: str) -> tuple[str, int, int, bool]:
 
 def prepare(doc: Doc, norm: Normalised, tokens: Tokens, cfg: PassageConfig) -> PassageDoc:
     """Stems, skeletons, sentence bounds and unit n-grams of one document."""
-    text = norm.text
-    words = tuple(
-        text[s:e] for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
-    )
-    feats = [word_features(w) for w in words]
-    n = len(words)
-    stems = [f[0] for f in feats]
-    content = np.fromiter((f[3] for f in feats), dtype=bool, count=n)
-    seq = TokenSeq(
-        np.fromiter((f[1] for f in feats), dtype=np.uint64, count=n),
-        np.fromiter((f[2] for f in feats), dtype=np.uint64, count=n),
-        content,
-        np.where(content, UNIT, STOPWORD_WEIGHT).astype(np.int32),
-    )
-    orig_starts = norm.offsets[tokens.starts] if n else np.empty(0, np.int64)
-    cuts = np.array([s for s, _ in sentences(doc.text)], dtype=np.int64)
-    bounds = np.searchsorted(orig_starts, cuts)
-    sent_bounds = np.unique(np.concatenate([[0], bounds, [n]]).astype(np.int64))
-    grams, last = _unit_grams(stems, seq.stems, content, cfg.gram)
-    ones = np.ones(n, dtype=np.float32)
-    return PassageDoc(
-        doc, norm, tokens, seq, words, tuple(stems), sent_bounds, grams, last, ones, ones
-    )
+    return prepare_batch([(doc, norm, tokens)], cfg)[0]
+
+
+def prepare_batch(
+    items: Sequence[tuple[Doc, Normalised, Tokens]], cfg: PassageConfig
+) -> list[PassageDoc]:
+    """`prepare` for many documents, looking up each distinct word once for all of
+    them (keyed by the tokens' xxhash), the rest in numpy."""
+    lens = np.array([len(t) for _, _, t in items], dtype=np.int64)
+    base = np.cumsum(lens) - lens
+    all_h = np.concatenate([t.hashes for _, _, t in items]) if items else np.empty(0, np.uint64)
+    _, first, inv = np.unique(all_h, return_index=True, return_inverse=True)
+    doc_of = np.repeat(np.arange(len(items)), lens)
+    stems: list[str] = []
+    feats = np.empty((len(first), 3), dtype=np.uint64)
+    for u, gi in enumerate(first.tolist()):
+        d = int(doc_of[gi])
+        _, norm, tokens = items[d]
+        t = gi - int(base[d])
+        st, sid, kid, content = word_features(norm.text[tokens.starts[t] : tokens.ends[t]])
+        stems.append(st)
+        feats[u] = (sid, kid, content)
+    stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))
+    codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
+    code_start = np.cumsum(stem_len) - stem_len
+    out = []
+    for d, (doc, norm, tokens) in enumerate(items):
+        u = inv[base[d] : base[d] + lens[d]]
+        content = feats[u, 2].astype(bool)
+        seq = TokenSeq(
+            feats[u, 0],
+            feats[u, 1],
+            content,
+            np.where(content, UNIT, STOPWORD_WEIGHT).astype(np.int32),
+        )
+        n = len(u)
+        orig_starts = norm.offsets[tokens.starts] if n else np.empty(0, np.int64)
+        cuts = np.array([s for s, _ in sentences(doc.text)], dtype=np.int64)
+        bounds = np.searchsorted(orig_starts, cuts)
+        sent_bounds = distinct(np.concatenate([[0], bounds, [n]]).astype(np.int64))
+        grams, last = _unit_grams(u, content, seq.stems, stem_len, codes, code_start, cfg.gram)
+        ones = np.ones(n, dtype=np.float32)
+        out.append(PassageDoc(doc, norm, tokens, seq, sent_bounds, grams, last, ones, ones))
+    return out
 
 
 def _idf_ratio(
-    per_doc: list[npt.NDArray[np.uint64]], n: int
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
-    """Vocabulary and, per item, BM25's idf over its document frequency relative to
-    that of an item exactly two documents share, capped at 1."""
-    vocab, df = np.unique(np.concatenate(per_doc), return_counts=True)
+    items: list[npt.NDArray[np.uint64]], groups: list[int], n: int
+) -> list[npt.NDArray[np.float32]]:
+    """For every item of every document, BM25's idf over its group frequency
+    relative to that of an item exactly two groups share, capped at 1."""
+    _, df, inv = group_frequency(items, groups)
 
     def idf(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return np.log1p((n - x + 0.5) / (x + 0.5))
 
     ratio = np.minimum(1.0, idf(df.astype(np.float64)) / idf(np.array([2.0]))[0])
-    return vocab, ratio.astype(np.float32)
+    per_item = ratio.astype(np.float32)[inv]
+    bounds = np.cumsum([0, *(len(x) for x in items)])
+    return [per_item[bounds[i] : bounds[i + 1]] for i in range(len(items))]
 
 
 def _bigrams(stems: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -146,14 +168,26 @@ def _bigrams(stems: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return out
 
 
-def _per_group(
+def group_frequency(
     items: list[npt.NDArray[np.uint64]], groups: list[int]
-) -> list[npt.NDArray[np.uint64]]:
-    """Distinct items of each group of documents."""
-    merged: dict[int, list[npt.NDArray[np.uint64]]] = defaultdict(list)
-    for g, x in zip(groups, items, strict=True):
-        merged[g].append(x)
-    return [np.unique(np.concatenate(v)) for _, v in sorted(merged.items())]
+) -> tuple[npt.NDArray[np.uint64], I64, I64]:
+    """Distinct items over all documents, for each how many groups of documents hold
+    it, and for every item of the concatenated input its index in the distinct ones
+    (in two sorts, whatever the number of documents).
+
+    Example:
+        >>> v, df, inv = group_frequency([np.array([5, 7], np.uint64), np.array([7], np.uint64),
+        ...                               np.array([7, 9], np.uint64)], [0, 0, 1])
+        >>> v.tolist(), df.tolist(), inv.tolist()
+        ([5, 7, 9], [1, 2, 1], [0, 1, 1, 1, 2])
+    """
+    lens = np.array([len(x) for x in items], dtype=np.int64)
+    flat = np.concatenate(items) if items else np.empty(0, np.uint64)
+    vocab, inv = np.unique(flat, return_inverse=True)
+    g = np.repeat(np.asarray(groups, dtype=np.int64), lens)
+    pairs = distinct(g * np.int64(max(1, len(vocab))) + inv)
+    df = np.bincount(pairs % max(1, len(vocab)), minlength=len(vocab)).astype(np.int64)
+    return vocab, df, inv
 
 
 def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[PassageDoc]:
@@ -167,17 +201,14 @@ def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[Passa
         return docs
     groups = groups if groups is not None else list(range(len(docs)))
     n = len(set(groups))
-    uni_vocab, uni_ratio = _idf_ratio(
-        _per_group([d.seq.stems[d.seq.content] for d in docs], groups), n
-    )
-    bis = [_bigrams(d.seq.stems) for d in docs]
-    bi_vocab, bi_ratio = _idf_ratio(_per_group([b[1:] for b in bis], groups), n)
+    unis = _idf_ratio([d.seq.stems[d.seq.content] for d in docs], groups, n)
+    bigs = _idf_ratio([_bigrams(d.seq.stems)[1:] for d in docs], groups, n)
     out = []
-    for d, bi in zip(docs, bis, strict=True):
+    for d, u, bg in zip(docs, unis, bigs, strict=True):
         uni = np.full(len(d.seq), STOPWORD_WEIGHT / UNIT, dtype=np.float32)
-        uni[d.seq.content] = uni_ratio[np.searchsorted(uni_vocab, d.seq.stems[d.seq.content])]
+        uni[d.seq.content] = u
         big = np.zeros(len(d.seq), dtype=np.float32)
-        big[1:] = bi_ratio[np.searchsorted(bi_vocab, bi[1:])]
+        big[1:] = bg
         out.append(replace(d, uni=uni, bi=big))
     return out
 
@@ -196,19 +227,30 @@ def significance(a: PassageDoc, b: PassageDoc, oa: int, ob: int, al: Alignment) 
 
 
 def _unit_grams(
-    stems: list[str], stem_ids: npt.NDArray[np.uint64], content: npt.NDArray[np.bool_], n: int
+    u: I64,
+    content: npt.NDArray[np.bool_],
+    stem_ids: npt.NDArray[np.uint64],
+    stem_len: I64,
+    codes: npt.NDArray[np.uint32],
+    code_start: I64,
+    n: int,
 ) -> tuple[npt.NDArray[np.uint64], I64]:
     """Unit shingles of a document, ordered by the last token each covers: character
     n-grams over the concatenated content stems (robust to affixes and re-spelling)
-    and the content stems themselves (robust to reordered words)."""
+    and the content stems themselves (robust to reordered words).
+
+    `u` are the tokens' word numbers; `codes[code_start[w]:][:stem_len[w]]` the
+    code points of word w's stem.
+    """
     idx = np.flatnonzero(content)
-    text = "".join(stems[i] for i in idx.tolist())
     words = fmix64(stem_ids[idx] ^ np.uint64(0x5851F42D4C957F2D))
-    if len(text) < n:
+    lengths = stem_len[u[idx]]
+    total = int(lengths.sum())
+    if total < n:
         return words, idx
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    grams = shingle_hashes(fmix64(codes), n)
-    lengths = np.fromiter((len(stems[i]) for i in idx.tolist()), dtype=np.int64, count=len(idx))
+    gather = np.repeat(code_start[u[idx]] - (np.cumsum(lengths) - lengths), lengths)
+    text = codes[gather + np.arange(total)].astype(np.uint64)
+    grams = shingle_hashes(fmix64(text), n)
     owner = idx[np.repeat(np.arange(len(idx)), lengths)]
     allg = np.concatenate([grams, words])
     last = np.concatenate([owner[n - 1 :], idx])
@@ -227,10 +269,8 @@ def _kept_grams(
     n = len(set(groups))
     limit = max(cfg.max_df_min, cfg.max_df * n)
     if n > limit:
-        vocab, df = np.unique(
-            np.concatenate(_per_group([d.grams for d in docs], groups)), return_counts=True
-        )
-        keep = ~np.isin(flat, vocab[df > limit])
+        _, df, inv = group_frequency([d.grams for d in docs], groups)
+        keep = df[inv] <= limit
     bounds = np.cumsum([0, *(len(d.grams) for d in docs)])
     return flat[keep], [keep[bounds[i] : bounds[i + 1]] for i in range(len(docs))]
 
@@ -320,7 +360,7 @@ def _pair_filter(
     side = np.asarray(sides, dtype=np.int64) if sides is not None else None
 
     def ok(x: I64, y: I64) -> npt.NDArray[np.bool_]:
-        keep = g[x] != g[y]
+        keep: npt.NDArray[np.bool_] = g[x] != g[y]
         if focus is not None:
             keep &= (x < focus) & (y < focus)
         if side is not None:
@@ -373,6 +413,21 @@ def merge_rectangles(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, 
     return out
 
 
+def _weight_bound(a: PassageDoc, b: PassageDoc, region: tuple[int, int, int, int]) -> float:
+    """An upper bound of the significance of any alignment in the region, cheap to
+    compute: every token of A whose stem (or skeleton) occurs in B's side, at its own
+    rarity (or its bigram's, after another such token)."""
+    a0, a1, b0, b1 = region
+    sa, sb = a.seq.slice(a0, a1), b.seq.slice(b0, b1)
+    inb = ((sa.stems[:, None] == sb.stems[None, :]) | (sa.skels[:, None] == sb.skels[None, :])).any(
+        axis=1
+    )
+    w = np.where(inb, a.uni[a0:a1], 0.0)
+    run = inb[1:] & inb[:-1]
+    w[1:] = np.where(run, np.maximum(w[1:], a.bi[a0 + 1 : a1]), w[1:])
+    return float(w.sum())
+
+
 class _Part(NamedTuple):
     """One alignment of a passage: token offsets of its region, the alignment, and its
     significance in words."""
@@ -395,6 +450,8 @@ def _local_alignments(
     in each document, so that passages the two documents order differently are found
     too)."""
     a0, a1, b0, b1 = region
+    if _weight_bound(a, b, region) < cfg.min_words:
+        return []
     al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
     weight = significance(a, b, a0, b0, al) if al is not None else 0.0
     if al is None or _density(al) < cfg.threshold or weight < cfg.min_words:
@@ -446,6 +503,14 @@ def _bag(
         0,
     )
     return _Part(a0, b0, al, weight)
+
+
+def _inside(part: _Part, chain: _Chain) -> bool:
+    """Whether the part lies within the chain's ranges in both documents."""
+    (a0, a1), (b0, b1) = chain.a_range, chain.b_range
+    pa0, pb0 = part.oa + part.al.a_start, part.ob + part.al.b_start
+    pa1, pb1 = part.oa + part.al.a_end, part.ob + part.al.b_end
+    return a0 <= pa0 and pa1 <= a1 and b0 <= pb0 and pb1 <= b1
 
 
 @dataclass(slots=True)
@@ -506,7 +571,7 @@ def _next_part(
                 a0, b0 = max(a0, a_edge), max(b0, b_edge)
             else:
                 a1, b1 = min(a1, a_edge), min(b1, b_edge)
-            if a1 <= a0 or b1 <= b0:
+            if a1 <= a0 or b1 <= b0 or _weight_bound(a, b, (a0, a1, b0, b1)) < cfg.extend_min:
                 continue
             al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
             if al is None or al.content_matches < 2 or _density(al) < cfg.threshold * 0.5:
@@ -545,11 +610,13 @@ def find(
     for da, db in sorted(set(aligned) | set(bags)):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []
-        for region in aligned.get((da, db), []):
-            for part in _local_alignments(a, b, region, cfg):
-                chain = _Chain([part])
-                _extend(a, b, chain, cfg)
-                chains.append(chain)
+        parts = [p for r in aligned.get((da, db), []) for p in _local_alignments(a, b, r, cfg)]
+        for part in sorted(parts, key=lambda p: (-p.weight, p.oa + p.al.a_start)):
+            if any(_inside(part, c) for c in chains):
+                continue  # found again from another region, or already reached by extension
+            chain = _Chain([part])
+            _extend(a, b, chain, cfg)
+            chains.append(chain)
         for region in bags.get((da, db), []):
             bag = _bag(a, b, region, cfg)
             if bag is not None:

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from dedup import __version__
 from dedup import passages as passage_stage
+from dedup.arrays import distinct
 from dedup.cluster import clusters, components, coverage, reuse_clusters
 from dedup.config import DedupConfig, ShingleConfig
 from dedup.lsh import banding, candidates
@@ -46,7 +47,7 @@ def prepare(doc: Doc, cfg: DedupConfig) -> Prepared:
     """Normalise, tokenise and shingle one document."""
     norm = normalise(doc.text)
     tokens = tokenise(norm, cfg.shingle)
-    return Prepared(doc, norm, tokens, np.unique(shingle_hashes(tokens.hashes, cfg.shingle.size)))
+    return Prepared(doc, norm, tokens, distinct(shingle_hashes(tokens.hashes, cfg.shingle.size)))
 
 
 def find_pairs(
@@ -66,15 +67,13 @@ def find_pairs(
 
 def _passage_docs(prepared: Sequence[Prepared], cfg: DedupConfig) -> list[passage_stage.PassageDoc]:
     word = ShingleConfig()
-    return [
-        passage_stage.prepare(
-            p.doc,
-            p.norm,
-            p.tokens if cfg.shingle.kind == "word" else tokenise(p.norm, word),
-            cfg.passage,
-        )
-        for p in prepared
-    ]
+    return passage_stage.prepare_batch(
+        [
+            (p.doc, p.norm, p.tokens if cfg.shingle.kind == "word" else tokenise(p.norm, word))
+            for p in prepared
+        ],
+        cfg.passage,
+    )
 
 
 def find_passages(

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from dedup.arrays import distinct
 from dedup.config import ShingleConfig
 from dedup.types import Normalised, Tokens
 
@@ -110,4 +111,4 @@ def shingles(norm: Normalised, cfg: ShingleConfig) -> npt.NDArray[np.uint64]:
         >>> len(a), bool((a == b).all())
         (5, True)
     """
-    return np.unique(shingle_hashes(tokenise(norm, cfg).hashes, cfg.size))
+    return distinct(shingle_hashes(tokenise(norm, cfg).hashes, cfg.size))

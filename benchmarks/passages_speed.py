@@ -1,0 +1,51 @@
+"""What passage matching costs next to document-level deduplication.
+
+    python benchmarks/passages_speed.py                # 2,000 SaudiNewsNet articles, 3 runs
+    python benchmarks/passages_speed.py --docs 5000 --repeat 5
+
+Runs `dedup.pipeline.run` on the same real articles with passages off and on, in
+this process, and prints the median seconds of each and their ratio (the goal is
+at most 3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from dataclasses import replace
+
+from common import print_table, save, saudinewsnet, timer
+
+from dedup.config import DedupConfig
+from dedup.pipeline import run
+from dedup.types import Doc
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    items = saudinewsnet(args.docs)
+    docs = [Doc(f"{i}", x["content"], outlet=x["source"]) for i, x in enumerate(items)]
+    cfg = DedupConfig()
+    run(docs[:50], cfg)  # warm caches and imports
+    times: dict[str, list[float]] = {"--no-passages": [], "passages": []}
+    found = {}
+    for _ in range(args.repeat):
+        for name, c in (("--no-passages", replace(cfg, passages=False)), ("passages", cfg)):
+            with timer() as took:
+                report = run(docs, c)
+            times[name].append(took())
+            found[name] = len(report.passages.passages) if report.passages else 0
+    med = {k: statistics.median(v) for k, v in times.items()}
+    ratio = med["passages"] / med["--no-passages"]
+    rows = [[k, f"{med[k]:.2f}", f"{len(docs) / med[k]:.0f}", str(found[k])] for k in med]
+    print(f"{len(docs)} SaudiNewsNet articles, median of {args.repeat} runs")
+    print_table(rows, ["mode", "seconds", "docs/s", "passages"])
+    print(f"ratio passages / --no-passages: {ratio:.2f}x")
+    save("passages_speed", {"docs": len(docs), "seconds": times, "median": med, "ratio": ratio})
+
+
+if __name__ == "__main__":
+    main()
