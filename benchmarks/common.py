@@ -74,12 +74,17 @@ def peak_rss_mib() -> float:
 def machine() -> dict[str, Any]:
     """What a result was measured on."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, check=False).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         sha = ""
-    return {"python": platform.python_version(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "git": sha}
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "git": sha,
+    }
 
 
 def print_table(rows: list[list[str]], header: list[str]) -> None:

@@ -58,9 +58,17 @@ def load(dataset: Path, limit: int | None) -> tuple[list[Doc], list[Doc], list[C
             if f.get("name") != "plagiarism":
                 continue
             t0, r0 = int(f.get("this_offset", 0)), int(f.get("source_offset", 0))
-            cases.append(Case(p.name, t0, t0 + int(f.get("this_length", 0)),
-                              f.get("source_reference", ""), r0,
-                              r0 + int(f.get("source_length", 0)), f.get("obfuscation", "")))
+            cases.append(
+                Case(
+                    p.name,
+                    t0,
+                    t0 + int(f.get("this_length", 0)),
+                    f.get("source_reference", ""),
+                    r0,
+                    r0 + int(f.get("source_length", 0)),
+                    f.get("obfuscation", ""),
+                )
+            )
     return [read(p) for p in susp_files], [read(p) for p in src_files], cases
 
 
@@ -78,8 +86,11 @@ def union_len(spans: list[tuple[int, int]]) -> int:
 
 
 def detects(c: Case, r: Case) -> bool:
-    return c.susp == r.susp and c.src == r.src and (
-        overlap(c.s0, c.s1, r.s0, r.s1) > 0 or overlap(c.r0, c.r1, r.r0, r.r1) > 0)
+    return (
+        c.susp == r.susp
+        and c.src == r.src
+        and (overlap(c.s0, c.s1, r.s0, r.s1) > 0 or overlap(c.r0, c.r1, r.r0, r.r1) > 0)
+    )
 
 
 def measures(cases: list[Case], dets: list[Case]) -> dict[str, float]:
@@ -93,8 +104,12 @@ def measures(cases: list[Case], dets: list[Case]) -> dict[str, float]:
 
     def covered(x: Case, others: list[Case]) -> float:
         hits = [o for o in others if detects(o, x)]
-        s = union_len([(max(x.s0, o.s0), min(x.s1, o.s1)) for o in hits if overlap(x.s0, x.s1, o.s0, o.s1)])
-        r = union_len([(max(x.r0, o.r0), min(x.r1, o.r1)) for o in hits if overlap(x.r0, x.r1, o.r0, o.r1)])
+        s = union_len(
+            [(max(x.s0, o.s0), min(x.s1, o.s1)) for o in hits if overlap(x.s0, x.s1, o.s0, o.s1)]
+        )
+        r = union_len(
+            [(max(x.r0, o.r0), min(x.r1, o.r1)) for o in hits if overlap(x.r0, x.r1, o.r0, o.r1)]
+        )
         return (s + r) / x.size if x.size else 0.0
 
     prec = sum(covered(r, by_pair[(r.susp, r.src)]) for r in dets) / len(dets) if dets else 0.0
@@ -103,8 +118,14 @@ def measures(cases: list[Case], dets: list[Case]) -> dict[str, float]:
     detected = [n for n in detected if n]
     gran = sum(detected) / len(detected) if detected else 1.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return {"precision": prec, "recall": rec, "granularity": gran,
-            "plagdet": f1 / math.log2(1 + gran), "cases": len(cases), "detections": len(dets)}
+    return {
+        "precision": prec,
+        "recall": rec,
+        "granularity": gran,
+        "plagdet": f1 / math.log2(1 + gran),
+        "cases": len(cases),
+        "detections": len(dets),
+    }
 
 
 def detect(susp: list[Doc], src: list[Doc], cfg: DedupConfig) -> list[Case]:
@@ -127,8 +148,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="first N suspicious documents")
     ap.add_argument("--min-passage-words", type=float, default=None)
     ap.add_argument("--passage-threshold", type=float, default=None)
-    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                    help="override a PassageConfig field, e.g. --set bag_window=20")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a PassageConfig field, e.g. --set bag_window=20",
+    )
     args = ap.parse_args()
     kw = {}
     if args.min_passage_words is not None:
@@ -151,14 +177,29 @@ def main() -> None:
         ds = [r for r in dets if kind == "all" or doc_kind.get(r.susp) == kind]
         m = measures(cs, ds)
         results[kind] = m
-        rows.append([kind, str(m["cases"]), str(m["detections"]), f"{m['plagdet']:.3f}",
-                     f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['granularity']:.3f}"])
-    print(f"ExAraPlagDet: {len(susp)} suspicious x {len(src)} source documents, "
-          f"{len(cases)} cases, {took():.1f} s")
-    print_table(rows, ["obfuscation", "cases", "detections", "plagdet", "precision", "recall",
-                       "granularity"])
-    path = save("pan_plagdet", {"limit": args.limit, "seconds": took(), "results": results,
-                                "params": cfg.as_dict()})
+        rows.append(
+            [
+                kind,
+                str(m["cases"]),
+                str(m["detections"]),
+                f"{m['plagdet']:.3f}",
+                f"{m['precision']:.3f}",
+                f"{m['recall']:.3f}",
+                f"{m['granularity']:.3f}",
+            ]
+        )
+    print(
+        f"ExAraPlagDet: {len(susp)} suspicious x {len(src)} source documents, "
+        f"{len(cases)} cases, {took():.1f} s"
+    )
+    print_table(
+        rows,
+        ["obfuscation", "cases", "detections", "plagdet", "precision", "recall", "granularity"],
+    )
+    path = save(
+        "pan_plagdet",
+        {"limit": args.limit, "seconds": took(), "results": results, "params": cfg.as_dict()},
+    )
     print(f"saved {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 
 

@@ -88,8 +88,10 @@ def score_matrix(a: TokenSeq, b: TokenSeq, s: Scoring = Scoring()) -> npt.NDArra
 def align(a: TokenSeq, b: TokenSeq, scoring: Scoring = Scoring()) -> Alignment | None:
     """The best-scoring local alignment of `a` and `b`, or None if nothing matches.
 
-    Symmetric up to swapping the roles of a and b; deterministic on ties (the first
-    best end cell in row-major order).
+    Symmetric: `align(b, a)` is the same alignment with the roles swapped (the
+    shorter sequence is always the row dimension, which is also what keeps the
+    row-by-row programme fast). Deterministic on ties (the first best end cell in
+    row-major order).
 
     Example:
         >>> def seq(words):
@@ -105,12 +107,49 @@ def align(a: TokenSeq, b: TokenSeq, scoring: Scoring = Scoring()) -> Alignment |
     n, m = len(a), len(b)
     if not n or not m:
         return None
+    if n > m or (n == m and _key(a) > _key(b)):
+        al = _align(b, a, scoring)
+        if al is None:
+            return None
+        return Alignment(
+            al.b_start,
+            al.b_end,
+            al.a_start,
+            al.a_end,
+            al.score,
+            al.b_matched,
+            al.a_matched,
+            al.content_matches,
+            al.weight,
+        )
+    return _align(a, b, scoring)
+
+
+def _key(x: TokenSeq) -> bytes:
+    return x.stems.tobytes()
+
+
+def _align(a: TokenSeq, b: TokenSeq, scoring: Scoring) -> Alignment | None:
+    n, m = len(a), len(b)
     sub = score_matrix(a, b, scoring)
     h = np.zeros((n + 1, m + 1), dtype=np.int32)
     ramp = np.arange(1, m + 1, dtype=np.int32) * scoring.gap
+    # sub + ramp and -gap + ramp precomputed, so that each row is four in-place ufuncs:
+    # e = max(diag + sub, up - gap, 0) + ramp; row = running max of e, minus ramp.
+    sub += ramp
+    up_ramp = ramp - scoring.gap
+    e = np.empty(m, dtype=np.int32)
+    up = np.empty(m, dtype=np.int32)
     for i in range(1, n + 1):
-        e = np.maximum(np.maximum(h[i - 1, :-1] + sub[i - 1], h[i - 1, 1:] - scoring.gap), 0)
-        h[i, 1:] = np.maximum.accumulate(e + ramp) - ramp
+        prev = h[i - 1]
+        np.add(prev[:-1], sub[i - 1], out=e)
+        np.add(prev[1:], up_ramp, out=up)
+        np.maximum(e, up, out=e)
+        np.maximum(e, ramp, out=e)
+        row = h[i, 1:]
+        np.maximum.accumulate(e, out=row)
+        row -= ramp
+    sub -= ramp
     end = int(np.argmax(h))
     i, j = divmod(end, m + 1)
     best = int(h[i, j])

@@ -107,6 +107,8 @@ class PassageConfig:
             (0 turns that search off).
         bag_weight: a reordered copy's shared words must be worth this many times
             min_words.
+        bag_rarity: the rarity (see `significance`) a word needs to be looked up in
+            the search for reordered copies.
         merge_gap: passages of a document pair this close (in tokens) in both
             documents merge into one (phrases of one passage reordered).
 
@@ -131,6 +133,7 @@ class PassageConfig:
     bag_min_words: int = 6
     bag_window: int = 12
     bag_weight: float = 1.5
+    bag_rarity: float = 0.5
     merge_gap: int = 20
 
     def __post_init__(self) -> None:

@@ -380,7 +380,7 @@ def _bag_regions(
     """Regions of reordered copies (see `dedup.bag`), merged per document pair."""
     found = window_regions(
         [d.seq.stems for d in docs],
-        [d.seq.content & (d.uni >= 0.5) for d in docs],
+        [d.seq.content & (d.uni >= cfg.bag_rarity) for d in docs],
         _pair_filter(groups, focus, sides),
         window=cfg.bag_window,
         min_shared=cfg.bag_min_words,

@@ -69,6 +69,17 @@ def test_nothing_to_align(a: str, b: str) -> None:
     assert align(seq(a) if a else _empty(), seq(b) if b else _empty()) is None
 
 
-def test_symmetric_score() -> None:
-    a, b = seq("aa bb cc XX dd ee"), seq("zz aa bb cc dd ee ww")
-    assert align(a, b).score == align(b, a).score
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [("aa bb cc XX dd ee", "zz aa bb cc dd ee ww"), ("aa bb cc", "cc bb aa"), ("aa bb", "bb aa")],
+)
+def test_symmetric(x: str, y: str) -> None:
+    ab, ba = align(seq(x), seq(y)), align(seq(y), seq(x))
+    assert (ab.a_start, ab.a_end, ab.b_start, ab.b_end) == (
+        ba.b_start,
+        ba.b_end,
+        ba.a_start,
+        ba.a_end,
+    )
+    assert ab.score == ba.score
+    assert ab.a_matched.tolist() == ba.b_matched.tolist()
