@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from dedup import __version__
+from dedup import __version__, attribution
 from dedup import passages as passage_stage
 from dedup.arrays import distinct
+from dedup.attribution import Attribution
 from dedup.cluster import clusters, components, coverage, reuse_clusters
 from dedup.config import DedupConfig, ShingleConfig
 from dedup.lsh import banding, candidates
@@ -35,19 +36,41 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A document after normalisation, tokenising and shingling."""
+    """A document after normalisation, attribution, tokenising and shingling."""
 
     doc: Doc
     norm: Normalised
     tokens: Tokens
     shingles: npt.NDArray[np.uint64]
+    attribution: tuple[Attribution, ...] = ()
 
 
-def prepare(doc: Doc, cfg: DedupConfig) -> Prepared:
-    """Normalise, tokenise and shingle one document."""
+def prepare(doc: Doc, cfg: DedupConfig, chrome: set[str] | None = None) -> Prepared:
+    """Normalise, find attribution, tokenise and shingle one document.
+
+    Tokens inside attribution spans and boilerplate (`chrome` adds the lines its
+    outlet repeats) are left out of matching.
+    """
     norm = normalise(doc.text)
-    tokens = tokenise(norm, cfg.shingle)
-    return Prepared(doc, norm, tokens, distinct(shingle_hashes(tokens.hashes, cfg.shingle.size)))
+    found = attribution.find(doc.text, norm=norm)
+    if chrome:
+        found = attribution.with_recurring(doc.text, found, chrome)
+    tokens = without(tokenise(norm, cfg.shingle), norm, attribution.excluded_spans(found))
+    return Prepared(
+        doc, norm, tokens, distinct(shingle_hashes(tokens.hashes, cfg.shingle.size)), tuple(found)
+    )
+
+
+def without(tokens: Tokens, norm: Normalised, spans: Sequence[tuple[int, int]]) -> Tokens:
+    """The tokens that start outside every span (original offsets)."""
+    if not spans or not len(tokens):
+        return tokens
+    starts = norm.offsets[tokens.starts]
+    inside = np.zeros(len(tokens), dtype=bool)
+    for s, e in spans:
+        inside |= (starts >= s) & (starts < e)
+    keep = ~inside
+    return Tokens(tokens.hashes[keep], tokens.starts[keep], tokens.ends[keep])
 
 
 def find_pairs(
@@ -67,13 +90,13 @@ def find_pairs(
 
 def _passage_docs(prepared: Sequence[Prepared], cfg: DedupConfig) -> list[passage_stage.PassageDoc]:
     word = ShingleConfig()
-    return passage_stage.prepare_batch(
-        [
-            (p.doc, p.norm, p.tokens if cfg.shingle.kind == "word" else tokenise(p.norm, word))
-            for p in prepared
-        ],
-        cfg.passage,
-    )
+
+    def words(p: Prepared) -> Tokens:
+        if cfg.shingle.kind == "word":
+            return p.tokens
+        return without(tokenise(p.norm, word), p.norm, attribution.excluded_spans(p.attribution))
+
+    return passage_stage.prepare_batch([(p.doc, p.norm, words(p)) for p in prepared], cfg.passage)
 
 
 def find_passages(
@@ -90,6 +113,7 @@ def find_passages(
     sides are compared (new items against an archive, suspicious against sources).
     """
     pds = _passage_docs(prepared, cfg)
+    credited = [attribution.credits_agency(p.attribution) for p in prepared]
     shared = []
     for m in passage_stage.find(pds, cfg.passage, groups, sides=sides):
         a, b = prepared[m.a].doc, prepared[m.b].doc
@@ -98,7 +122,17 @@ def find_passages(
             a, b, a_s, a_e, b_s, b_e = b, a, b_s, b_e, a_s, a_e
         shared.append(
             SharedPassage(
-                a.id, a_s, a_e, b.id, b_s, b_e, m.score, m.weight, a.text[a_s:a_e], b.text[b_s:b_e]
+                a.id,
+                a_s,
+                a_e,
+                b.id,
+                b_s,
+                b_e,
+                m.score,
+                m.weight,
+                a.text[a_s:a_e],
+                b.text[b_s:b_e],
+                uncredited=not (credited[m.a] or credited[m.b]),
             )
         )
     shared.sort(key=lambda x: (x.a, x.a_start, x.b, x.b_start))
@@ -140,9 +174,14 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
     The output is deterministic: it depends on the documents and `cfg` only, not
     on input order (pairs are sorted by id, clusters by their smallest id).
     """
+    chrome = (
+        attribution.recurring_lines([(d.text, d.outlet) for d in docs])
+        if any(d.outlet for d in docs)
+        else {}
+    )
     prepared = []
     for doc in docs:
-        prepared.append(prepare(doc, cfg))
+        prepared.append(prepare(doc, cfg, chrome.get(doc.outlet or "")))
         if progress is not None:
             progress(1)
     found = find_pairs(prepared, cfg)
@@ -172,5 +211,6 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
             clusters(docs, [(i, j) for i, j, _, _ in found], [len(p.norm.text) for p in prepared])
         ),
         passages=found_passages,
+        attribution={p.doc.id: p.attribution for p in prepared},
         extra={"dedup_version": __version__},
     )

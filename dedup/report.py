@@ -6,9 +6,10 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dedup.attribution import Attribution
 from dedup.types import Comparison, Doc, Report
 
 FORMAT_VERSION = 1
@@ -42,6 +43,9 @@ def to_dict(report: Report) -> dict[str, Any]:
             for c in report.clusters
         ],
     }
+    if report.attribution:
+        for d in out["documents"]:
+            d["attribution"] = attribution_records(report.attribution.get(d["id"], ()))
     if report.passages is not None:
         _add_passages(out, report)
     for key in sorted(report.extra):
@@ -66,6 +70,7 @@ def _add_passages(out: dict[str, Any], report: Report) -> None:
             "b_end": p.b_end,
             "score": p.score,
             "weight": p.weight,
+            "uncredited": p.uncredited,
             "a_text": p.a_text,
             "b_text": p.b_text,
         }
@@ -83,6 +88,21 @@ def _add_passages(out: dict[str, Any], report: Report) -> None:
         for c in found.clusters
     ]
     out["outlet_overlap"] = [{"a": a, "b": b, "share": v} for a, b, v in found.outlet_overlap]
+
+
+def attribution_records(found: Sequence[Attribution]) -> list[dict[str, Any]]:
+    """Attribution spans as JSON records."""
+    return [
+        {
+            "kind": a.kind,
+            "text": a.text,
+            "start": a.start,
+            "end": a.end,
+            "agencies": list(a.agencies),
+            "outlets": list(a.outlets),
+        }
+        for a in found
+    ]
 
 
 def to_json(report: Report) -> str:
@@ -291,6 +311,7 @@ def _passage_lines(report: Report) -> list[str]:
         lines.append(
             f"  [{p.a_start}:{p.a_end}] | [{p.b_start}:{p.b_end}]  "
             f"score {p.score:.2f}, weight {p.weight:.1f}"
+            + ("  UNCREDITED: neither credits an agency" if p.uncredited else "")
         )
         lines.extend("    " + x for x in side_by_side(p.a_text, p.b_text))
     multi = [c for c in found.clusters if len(c.documents) >= 3]
@@ -300,6 +321,10 @@ def _passage_lines(report: Report) -> list[str]:
             lines.append(
                 f"  {c.id}: " + ", ".join(f"{o.doc} [{o.start}:{o.end}]" for o in c.occurrences)
             )
+    uncredited = [p for p in found.passages if p.uncredited]
+    lines += ["", f"uncredited reuse: {len(uncredited)} of {len(found.passages)} passages"]
+    for p in uncredited:
+        lines.append(f"  {p.a} [{p.a_start}:{p.a_end}]  <->  {p.b} [{p.b_start}:{p.b_end}]")
     if found.shared_chars:
         lines += [""]
         rows = [
@@ -406,3 +431,44 @@ def comparison_to_table(cmp: Comparison) -> str:
         lines += ["  A: " + line for line in wrap(a, 100)]
         lines += ["  B: " + line for line in wrap(b, 100)]
     return "\n".join(lines) + "\n"
+
+
+def attribution_to_json(found: Mapping[str, Sequence[Attribution]]) -> str:
+    """`dedup attribution --format json`: {"documents": [{"id", "attribution": [...]}]}."""
+    data = {
+        "documents": [{"id": k, "attribution": attribution_records(v)} for k, v in found.items()]
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def attribution_to_csv(found: Mapping[str, Sequence[Attribution]]) -> str:
+    """One row per attribution span: id, kind, start, end, agencies, outlets, text."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "kind", "start", "end", "agencies", "outlets", "text"])
+    for doc_id, spans in found.items():
+        for a in spans:
+            w.writerow(
+                [doc_id, a.kind, a.start, a.end, " ".join(a.agencies), " ".join(a.outlets), a.text]
+            )
+    return buf.getvalue()
+
+
+def attribution_to_table(found: Mapping[str, Sequence[Attribution]]) -> str:
+    """Each document's attribution, one span a line, with what it credits."""
+    from dedup.attribution import credits
+
+    lines: list[str] = []
+    for doc_id, spans in found.items():
+        credited = credits(spans)
+        lines.append(f"{doc_id}  (credits: {', '.join(credited) if credited else 'nobody'})")
+        rows = [
+            [a.kind, f"{a.start}:{a.end}", ", ".join((*a.agencies, *a.outlets)), clip(a.text, 50)]
+            for a in spans
+        ]
+        if rows:
+            lines.extend("  " + r for r in table(rows, ["kind", "span", "ids", "text"]))
+        else:
+            lines.append("  no attribution found")
+        lines.append("")
+    return "\n".join(lines)

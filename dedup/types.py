@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from dedup.attribution import Attribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,9 @@ class Cluster:
 class SharedPassage:
     """A passage documents `a` and `b` share (`a < b`); offsets into the original texts,
     end exclusive. `score` is the alignment density (matched tokens over the mean
-    length of the two spans); `weight` the matched words weighted by rarity."""
+    length of the two spans); `weight` the matched words weighted by rarity;
+    `uncredited` when neither document credits an agency (source line, dateline or
+    byline)."""
 
     a: str
     a_start: int
@@ -97,6 +103,7 @@ class SharedPassage:
     weight: float
     a_text: str
     b_text: str
+    uncredited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +148,7 @@ class Report:
     pairs: tuple[Pair, ...]
     clusters: tuple[Cluster, ...]
     passages: Passages | None = None
+    attribution: dict[str, tuple[Attribution, ...]] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -1,0 +1,402 @@
+"""Attribution lines, credits, datelines, bylines and site chrome.
+
+Finds the spans of a text that say where it came from, classifies each, and names the
+agencies and outlets in it (canonical ids from `dedup/data/agencies.json`):
+
+* ``source_line``: "المصدر : الجزيرة + وكالات", "Source: Reuters"
+* ``dateline``: "أمد/", "القاهرة - (رويترز) -", "WASHINGTON (AP) —", "(رويترز) -"
+* ``caption_credit``: "(رويترز)", "(أسوشيتد برس-أرشيف)", "(AP Photo/Andrew Harnik, Pool)",
+  "REUTERS/Sergei Karpukhin", at the end of a line
+* ``byline``: "(Reporting by …; Editing by …)", "By Jane Doe", "بقلم: …"
+* ``boilerplate``: site chrome ("تابعنا على:", "اخر الأخبار", "اقرأ أيضا", timestamps,
+  "جميع الحقوق محفوظة"), and lines that recur across an outlet's documents
+  (`recurring_lines`)
+* ``cited_source``: an agency or outlet named in running text ("وكانت صحيفة واشنطن بوست
+  قد أفادت"): never one of the kinds above
+
+Pure functions over a text; no I/O but reading the packaged catalogue once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from dedup.normalise import normalise
+from dedup.types import Normalised
+
+Kind = Literal["source_line", "dateline", "caption_credit", "byline", "boilerplate", "cited_source"]
+
+#: Kinds that say who supplied a text (a cited source only mentions one).
+CREDIT_KINDS = ("source_line", "dateline", "caption_credit", "byline")
+#: Kinds kept out of matching: everything but cited sources, which are running text.
+EXCLUDED_KINDS = ("source_line", "dateline", "caption_credit", "byline", "boilerplate")
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """One attribution span: `[start, end)` in the original text."""
+
+    kind: Kind
+    start: int
+    end: int
+    text: str
+    agencies: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An agency or outlet of the catalogue."""
+
+    id: str
+    kind: Literal["agency", "outlet"]
+    en: str
+    ar: str
+    names: tuple[str, ...]
+    ambiguous: frozenset[str]
+    credit_only: bool
+    dateline_only: bool
+    case: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The entries and one compiled pattern matching any of their names (normalised)."""
+
+    entries: tuple[Entry, ...]
+    by_name: dict[str, Entry]
+    pattern: re.Pattern[str]
+    original: dict[str, str]
+
+    def lookup(self, normalised_name: str) -> Entry | None:
+        """The entry a normalised name belongs to."""
+        return self.by_name.get(normalised_name)
+
+
+def _norm(s: str) -> str:
+    return normalise(s).text
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    """The packaged catalogue of agencies and outlets."""
+    raw = json.loads(resources.files("dedup").joinpath("data/agencies.json").read_text("utf-8"))
+    entries: list[Entry] = []
+    by_name: dict[str, Entry] = {}
+    original: dict[str, str] = {}
+    for e in raw["entries"]:
+        entry = Entry(
+            e["id"],
+            e["kind"],
+            e["en"],
+            e["ar"],
+            tuple(e["names"]),
+            frozenset(_norm(x) for x in e.get("ambiguous", ())),
+            bool(e.get("credit_only")),
+            bool(e.get("dateline_only")),
+            bool(e.get("case")),
+        )
+        entries.append(entry)
+        for name in entry.names:
+            key = _norm(name)
+            by_name.setdefault(key, entry)
+            original.setdefault(key, name)
+    names = sorted(by_name, key=len, reverse=True)
+    alternation = "|".join(re.escape(n).replace(r"\ ", r"[\s.]*") for n in names)
+    pattern = re.compile(rf"(?<![^\W_])(?:و|ف|ب|ل|لل|ك)?(?P<name>{alternation})(?![^\W_])")
+    return Catalogue(tuple(entries), by_name, pattern, original)
+
+
+def _entry_of(matched: str, cat: Catalogue) -> Entry | None:
+    return cat.lookup(re.sub(r"[\s.]+", " ", matched).strip())
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    start: int  # original offsets
+    end: int
+    entry: Entry
+    key: str
+
+
+def names_in(
+    text: str, norm: Normalised | None = None, cat: Catalogue | None = None
+) -> list[_Name]:
+    """Every catalogue name in `text`, with original offsets, longest names first."""
+    cat = cat or catalogue()
+    norm = norm or normalise(text)
+    out = []
+    for m in cat.pattern.finditer(norm.text):
+        key = re.sub(r"[\s.]+", " ", m.group("name")).strip()
+        entry = cat.lookup(key)
+        if entry is None:
+            continue
+        s, e = norm.original_span(m.start("name"), m.end("name"))
+        if entry.case and re.sub(r"[\s.]+", " ", text[s:e]) not in entry.names:
+            continue  # "ap" in running lower-case text is not AP
+        out.append(_Name(s, e, entry, key))
+    return out
+
+
+def _ids(names: Iterable[_Name]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    agencies = sorted({n.entry.id for n in names if n.entry.kind == "agency"})
+    outlets = sorted({n.entry.id for n in names if n.entry.kind == "outlet"})
+    return tuple(agencies), tuple(outlets)
+
+
+_SOURCE = re.compile(r"^\s*(?:المصدر|المصادر|مصدر|Sources?|SOURCES?)\s*[:：]\s*\S", re.IGNORECASE)
+_CHROME = re.compile(
+    r"^(?:تابعنا علي|تابعونا علي|تابعونا|اخر الاخبار|اقرا ايضا|اقرا المزيد|شارك|شاركها|"
+    r"للمزيد|المزيد من الاخبار|جميع الحقوق محفوظه|حقوق النشر محفوظه|اعلان|"
+    r"follow us( on)?|read more|read also|related|share( this)?|all rights reserved|"
+    r"advertisement|copyright)\b[\s:：\-|]*",
+)
+_TIMESTAMP_ONLY = re.compile(r"^[\d\s:/.\-,|]*(?:am|pm|ص|م)?[\d\s:/.\-,|]*$")
+_BYLINE_PARENS = re.compile(
+    r"\((?:Reporting|Writing|Editing|Additional reporting|Compiled|Edited) by [^()]*\)"
+)
+_BYLINE_LINE = re.compile(
+    r"^\s*(?:\(?(?:Reporting|Writing|Editing|Additional reporting) by .*\)?|"
+    r"By [A-Z][\w'.-]*(?: (?:[A-Z][\w'.-]*|and|de|al|el|bin))*(?:,? [A-Z][\w ]*)?|"
+    r"(?:بقلم|كتب|كتبت|إعداد|اعداد|تحرير|تقرير)\s*[:：\-]?\s*[^\n]{2,60})\s*$"
+)
+_TRAILING_PARENS = re.compile(r"\(([^()\n]{1,80})\)\s*$")
+_CREDIT_SUFFIX = re.compile(
+    r"^(?:\s*[-–—/]\s*(?:ارشيف|archive|file|files|pool|photo)\b.*|\s*(?:photo\s*)?/.*|,.*|\s*)$",
+    re.IGNORECASE,
+)
+_BARE_CREDIT = re.compile(
+    r"(?:REUTERS|Reuters|AFP|EPA|EPA-EFE|AP Photo|Getty Images|GETTY IMAGES|XINHUA|ANADOLU)"
+    r"\s*/\s*[^\n/]{2,60}$"
+)
+_SLASH_DATELINE = re.compile(r"^\s*(?P<name>[^\s/()]{2,12})\s*/\s+")
+_PAREN_DATELINE = re.compile(
+    r"^\s*(?P<place>[^\n()\-–—]{0,40}?)\s*[-–—]?\s*\(\s*(?P<ag>[^()\n]{2,30})\s*\)\s*[-–—:]+\s*"
+)
+_CAPS_DATELINE = re.compile(
+    r"^\s*(?P<place>[A-Z][A-Z .,'-]{1,40}?)\s*\((?P<ag>[^()\n]{2,30})\)\s*[-–—]+\s*"
+)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        s, e = pos, pos + len(line)
+        pos = e + 1
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _in(cat_names: list[_Name], s: int, e: int) -> list[_Name]:
+    return [n for n in cat_names if s <= n.start and n.end <= e]
+
+
+def find(
+    text: str, *, norm: Normalised | None = None, cat: Catalogue | None = None
+) -> list[Attribution]:
+    """Every attribution span of `text`, sorted by start; spans do not overlap.
+
+    Example:
+        >>> found = find("نص الخبر.\\nالمصدر : الجزيرة + وكالات")
+        >>> [(a.kind, a.text, a.agencies, a.outlets) for a in found]
+        [('source_line', 'المصدر : الجزيرة + وكالات', ('agencies',), ('aljazeera',))]
+    """
+    cat = cat or catalogue()
+    norm = norm or normalise(text)
+    names = names_in(text, norm, cat)
+    found: list[Attribution] = []
+    for s, e in _lines(text):
+        found.extend(_line_spans(text, s, e, names))
+    taken = [(a.start, a.end) for a in found]
+    for n in names:
+        if any(s <= n.start < e for s, e in taken):
+            continue
+        entry = n.entry
+        if entry.credit_only or entry.dateline_only:
+            continue
+        if n.key in entry.ambiguous and not _typed(text, n.start):
+            continue
+        agencies, outlets = _ids([n])
+        found.append(
+            Attribution("cited_source", n.start, n.end, text[n.start : n.end], agencies, outlets)
+        )
+    return sorted(found, key=lambda a: (a.start, a.end))
+
+
+_TYPE_WORD = re.compile(
+    r"(?:صحيف[ةه]|وكال[ةه]|قنا[ةه]|موقع|شبك[ةه]|مراسل|لمراسل|newspaper|agency|channel|network)"
+    r"[\s\"'«“]*$",
+    re.IGNORECASE,
+)
+
+
+def _typed(text: str, start: int) -> bool:
+    """Whether a name is preceded by a word saying what it is (صحيفة, وكالة, …)."""
+    before = text[max(0, start - 20) : start]
+    return bool(_TYPE_WORD.search(re.sub(r"[\u064B-\u0652]", "", before)))
+
+
+def _line_spans(text: str, s: int, e: int, names: list[_Name]) -> list[Attribution]:
+    line = text[s:e]
+    norm_line = _norm(line)
+    inside = _in(names, s, e)
+    if _SOURCE.match(line):
+        agencies, outlets = _ids(inside)
+        return [Attribution("source_line", s, e, line, agencies, outlets)]
+    chrome = _CHROME.match(norm_line)
+    if chrome and (len(norm_line.split()) <= 8 or _TIMESTAMP_ONLY.match(norm_line[chrome.end() :])):
+        return [Attribution("boilerplate", s, e, line)]
+    if _TIMESTAMP_ONLY.match(norm_line) and any(c.isdigit() for c in norm_line):
+        return [Attribution("boilerplate", s, e, line)]
+    if _BYLINE_LINE.match(line) and len(line.split()) <= 12:
+        agencies, outlets = _ids(inside)
+        return [Attribution("byline", s, e, line, agencies, outlets)]
+    out: list[Attribution] = []
+    head = _dateline(text, s, e, inside)
+    if head is not None:
+        out.append(head)
+    for m in _BYLINE_PARENS.finditer(line):
+        out.append(Attribution("byline", s + m.start(), s + m.end(), m.group()))
+    tail = _caption_credit(text, s, e, inside)
+    if tail is not None and (head is None or tail.start >= head.end):
+        out.append(tail)
+    return out
+
+
+def _dateline(text: str, s: int, e: int, inside: list[_Name]) -> Attribution | None:
+    line = text[s:e]
+    for rx in (_CAPS_DATELINE, _PAREN_DATELINE):
+        m = rx.match(line)
+        if m:
+            ag = _in(inside, s + m.start("ag"), s + m.end("ag"))
+            if ag and len(m.group("place").split()) <= 4:
+                return _head(text, s, m.end(), ag)
+    m = _SLASH_DATELINE.match(line)
+    named = _in(inside, s + m.start("name"), s + m.end("name")) if m else []
+    if m and (named or all("\u0600" <= c <= "\u06ff" for c in m.group("name"))):
+        return _head(text, s, m.end(), named)
+    # "بيروت - أ ف ب:" / "الرياض - واس -": a place, a dash, an agency name, a separator.
+    for n in inside:
+        rel0, rel1 = n.start - s, n.end - s
+        if rel0 > 40:
+            break
+        before, after = line[:rel0], line[rel1 : rel1 + 3]
+        if re.fullmatch(r"\s*[^\n\-–—:]{0,30}\s*[-–—]\s*", before) and re.match(
+            r"\s*[-–—:]", after
+        ):
+            sep = re.match(r"\s*[-–—:]+", after)
+            return _head(text, s, rel1 + (sep.end() if sep else 0), [n])
+    return None
+
+
+def _head(text: str, s: int, length: int, names: list[_Name]) -> Attribution:
+    """A dateline of the first `length` characters of the line at `s`, trailing
+    white space left out."""
+    head = text[s : s + length].rstrip()
+    agencies, outlets = _ids(names)
+    return Attribution("dateline", s, s + len(head), head, agencies, outlets)
+
+
+def _caption_credit(text: str, s: int, e: int, inside: list[_Name]) -> Attribution | None:
+    line = text[s:e]
+    m = _TRAILING_PARENS.search(line)
+    if m:
+        cs, ce = s + m.start(1), s + m.end(1)
+        first = [n for n in _in(inside, cs, ce) if not n.entry.dateline_only]
+        if first:
+            lead = text[cs : first[0].start]
+            rest = _norm(text[first[0].end : ce])
+            if not lead.strip() and _CREDIT_SUFFIX.match(rest):
+                agencies, outlets = _ids(first)
+                return Attribution(
+                    "caption_credit", s + m.start(), s + m.end(), m.group(), agencies, outlets
+                )
+    b = _BARE_CREDIT.search(line)
+    if b:
+        agencies, outlets = _ids(_in(inside, s + b.start(), s + b.end()))
+        return Attribution(
+            "caption_credit", s + b.start(), s + b.end(), b.group(), agencies, outlets
+        )
+    return None
+
+
+def recurring_lines(
+    docs: Sequence[tuple[str, str | None]],
+    *,
+    min_docs: int = 3,
+    min_share: float = 0.3,
+    max_words: int = 15,
+) -> dict[str, set[str]]:
+    """Per outlet, the normalised lines that recur in at least `min_docs` of its
+    documents and `min_share` of them: that outlet's site chrome. Only outlets that
+    are known count, and only short lines (a recurring long line is copy, not chrome).
+
+    Args:
+        docs: (text, outlet) of every document.
+    """
+    per_outlet: dict[str, Counter[str]] = {}
+    totals: Counter[str] = Counter()
+    for text, outlet in docs:
+        if not outlet:
+            continue
+        totals[outlet] += 1
+        lines = {_norm(text[s:e]) for s, e in _lines(text)}
+        per_outlet.setdefault(outlet, Counter()).update(
+            x for x in lines if x and len(x.split()) <= max_words
+        )
+    return {
+        outlet: {
+            line for line, n in counts.items() if n >= min_docs and n >= min_share * totals[outlet]
+        }
+        for outlet, counts in per_outlet.items()
+    }
+
+
+def with_recurring(text: str, found: list[Attribution], chrome: set[str]) -> list[Attribution]:
+    """`found` plus a boilerplate span for every line of `text` in `chrome`."""
+    if not chrome:
+        return found
+    taken = [(a.start, a.end) for a in found if a.kind != "cited_source"]
+    extra = []
+    for s, e in _lines(text):
+        if _norm(text[s:e]) in chrome and not any(a < e and s < b for a, b in taken):
+            extra.append(Attribution("boilerplate", s, e, text[s:e]))
+    kept = [
+        a
+        for a in found
+        if not any(s <= a.start and a.end <= e for s, e in ((x.start, x.end) for x in extra))
+    ]
+    return sorted(kept + extra, key=lambda a: (a.start, a.end))
+
+
+def credits(found: Iterable[Attribution]) -> tuple[str, ...]:
+    """The agencies and outlets a document credits (not merely cites)."""
+    ids = {x for a in found if a.kind in CREDIT_KINDS for x in (*a.agencies, *a.outlets)}
+    return tuple(sorted(ids))
+
+
+#: Kinds that credit a document's text (a caption credit is the photo's).
+TEXT_CREDIT_KINDS = ("source_line", "dateline", "byline")
+
+
+def credits_agency(found: Iterable[Attribution]) -> bool:
+    """Whether the text credits an agency: a source line, dateline or byline naming one
+    (or "وكالات", agencies)."""
+    return any(a.kind in TEXT_CREDIT_KINDS and a.agencies for a in found)
+
+
+def excluded_spans(found: Iterable[Attribution]) -> list[tuple[int, int]]:
+    """The spans matching leaves out: every kind but cited sources."""
+    return [(a.start, a.end) for a in found if a.kind in EXCLUDED_KINDS]

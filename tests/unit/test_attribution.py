@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import pytest
+
+from dedup.attribution import credits, find, recurring_lines, with_recurring
+from tests.conftest import FIXTURES
+
+
+def kinds(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(a.kind, a.text, (*a.agencies, *a.outlets)) for a in find(text)]
+
+
+BODY = "قال مسؤول أمريكي إن المحادثات ستستمر الأسبوع المقبل في جنيف."
+
+CASES = [
+    # source lines
+    ("المصدر : وكالات", [("source_line", "المصدر : وكالات", ("agencies",))]),
+    (
+        "المصدر: رويترز + الفرنسية",
+        [("source_line", "المصدر: رويترز + الفرنسية", ("afp", "reuters"))],
+    ),
+    ("Source: Reuters", [("source_line", "Source: Reuters", ("reuters",))]),
+    (
+        "المصادر : الجزيرة نت + وكالات",
+        [("source_line", "المصادر : الجزيرة نت + وكالات", ("agencies", "aljazeera"))],
+    ),
+    # datelines
+    (
+        "القاهرة - (رويترز) - قال مسؤول إن المحادثات ستستمر.",
+        [("dateline", "القاهرة - (رويترز) -", ("reuters",))],
+    ),
+    (
+        "WASHINGTON (AP) — The United States said on Thursday it would continue talks.",
+        [("dateline", "WASHINGTON (AP) —", ("ap",))],
+    ),
+    (
+        "LONDON (Reuters) - Britain's foreign minister said talks would go on.",
+        [("dateline", "LONDON (Reuters) -", ("reuters",))],
+    ),
+    (
+        "بيروت - أ ف ب: أعلن الجيش السوري سيطرته على البلدة.",
+        [("dateline", "بيروت - أ ف ب:", ("afp",))],
+    ),
+    ("(رويترز) - أعلنت الحكومة خطة جديدة للإنفاق.", [("dateline", "(رويترز) -", ("reuters",))]),
+    ("أمد/ قالت الولايات المتحدة إنها تأمل.", [("dateline", "أمد/", ("amad",))]),
+    ("الرياض - واس - استقبل ولي العهد وفدا رسميا.", [("dateline", "الرياض - واس -", ("spa",))]),
+    # caption credits
+    ("صورة من لقاء الوزيرين في موسكو (رويترز)", [("caption_credit", "(رويترز)", ("reuters",))]),
+    ("مقاتلون في حلب (أسوشيتد برس-أرشيف)", [("caption_credit", "(أسوشيتد برس-أرشيف)", ("ap",))]),
+    (
+        "Kerry and Lavrov shake hands. (AP Photo/Andrew Harnik, Pool)",
+        [("caption_credit", "(AP Photo/Andrew Harnik, Pool)", ("ap",))],
+    ),
+    (
+        "Kerry (L) and Lavrov in Moscow, July 16, 2016. REUTERS/Sergei Karpukhin",
+        [("caption_credit", "REUTERS/Sergei Karpukhin", ("reuters",))],
+    ),
+    ("جنود في حلب (الفرنسية)", [("caption_credit", "(الفرنسية)", ("afp",))]),
+    ("A protest in Berlin (EPA)", [("caption_credit", "(EPA)", ("epa",))]),
+    # bylines
+    (
+        f"{BODY} (Reporting by John Davison; Editing by Tom Brown)",
+        [("byline", "(Reporting by John Davison; Editing by Tom Brown)", ())],
+    ),
+    ("By Matthew Lee", [("byline", "By Matthew Lee", ())]),
+    ("بقلم: أحمد محمد", [("byline", "بقلم: أحمد محمد", ())]),
+    ("Reporting by Jane Doe in Cairo", [("byline", "Reporting by Jane Doe in Cairo", ())]),
+    # boilerplate
+    ("تابعنا على:   11:50 2016-07-27", [("boilerplate", "تابعنا على:   11:50 2016-07-27", ())]),
+    ("اخر الأخبار", [("boilerplate", "اخر الأخبار", ())]),
+    ("اقرأ أيضا: كيري يصل إلى موسكو", [("boilerplate", "اقرأ أيضا: كيري يصل إلى موسكو", ())]),
+    ("جميع الحقوق محفوظة © 2016", [("boilerplate", "جميع الحقوق محفوظة © 2016", ())]),
+    ("Follow us on Twitter", [("boilerplate", "Follow us on Twitter", ())]),
+    ("11:50 2016-07-27", [("boilerplate", "11:50 2016-07-27", ())]),
+    # cited sources in running text
+    (
+        "وكانت صحيفة واشنطن بوست قد أفادت بأن الخطة جاهزة.",
+        [("cited_source", "واشنطن بوست", ("washington-post",))],
+    ),
+    (
+        "It was a point the Washington Post also reported on Tuesday.",
+        [("cited_source", "Washington Post", ("washington-post",))],
+    ),
+    (
+        "ونقلت وكالة رويترز عن مصادر مطلعة أن الاجتماع تأجل.",
+        [("cited_source", "رويترز", ("reuters",))],
+    ),
+    ("وقال مراسل الجزيرة إن القصف استمر.", [("cited_source", "الجزيرة", ("aljazeera",))]),
+    (
+        "وذكرت وكالة الأنباء السعودية أن الملك استقبل الوفد.",
+        [("cited_source", "وكالة الأنباء السعودية", ("spa",))],
+    ),
+    # tricky negatives: ordinary words, lower case, parentheses that are not credits
+    ("تقع شبه الجزيرة العربية في جنوب غرب آسيا.", []),
+    ("أعلنت الحكومة الفرنسية خطة جديدة.", []),
+    ("students sat the ap exam in may", []),
+    ("قال كيري: نحن مستعدون (للحوار)", []),
+    ("ونقلت وكالات الأنباء الخبر عن مصادر محلية.", []),
+    ("المصدر الذي رفض الكشف عن اسمه قال إن الاتفاق قريب.", []),
+    ("UK/US talks resumed on Monday.", []),
+    ("2016/07/27 كان يوما حافلا.", []),
+    ("كيري يرجح إعلان خطة التنسيق العسكري بسوريا قريبا", []),
+    ("The AP style guide (2019 edition) is used.", [("cited_source", "AP", ("ap",))]),
+    ("He said (in private) that the talks (which began in May) had stalled.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:30] for c in CASES])
+def test_cases(text: str, expected: list[tuple[str, str, tuple[str, ...]]]) -> None:
+    assert kinds(text) == expected
+
+
+def test_offsets_slice_the_text() -> None:
+    text = "القاهرة - (رويترز) - نص.\nصورة (رويترز)\nالمصدر : وكالات\nبيروت - أ ف ب: نص\nأمد/ نص"
+    assert len(find(text)) == 5
+    for a in find(text):
+        assert text[a.start : a.end] == a.text
+
+
+SEEDS = {p.stem[:3]: p.read_text(encoding="utf-8") for p in (FIXTURES / "seeds").glob("*.txt")}
+
+GOLDEN = {
+    "000": [
+        ("cited_source", "واشنطن بوست", ("washington-post",)),
+        ("caption_credit", "(الأوروبية)", ("epa",)),
+        ("cited_source", "واشنطن بوست", ("washington-post",)),
+        ("source_line", "المصدر : الجزيرة + وكالات", ("agencies", "aljazeera")),
+    ],
+    "001": [
+        ("cited_source", "واشنطن بوست", ("washington-post",)),
+        ("cited_source", "واشنطن بوست", ("washington-post",)),
+        ("cited_source", "التايمز", ("the-times",)),
+    ],
+    "002": [
+        ("caption_credit", "(AP Photo/Andrew Harnik, Pool)", ("ap",)),
+        ("caption_credit", "(أسوشيتد برس)", ("ap",)),
+        ("source_line", "المصدر : وكالات", ("agencies",)),
+    ],
+    "003": [
+        ("caption_credit", "REUTERS/Sergei Karpukhin", ("reuters",)),
+        ("caption_credit", "(رويترز)", ("reuters",)),
+        ("caption_credit", "(أسوشيتد برس-أرشيف)", ("ap",)),
+        ("caption_credit", "(أسوشيتد برس-أرشيف)", ("ap",)),
+        ("source_line", "المصدر : الجزيرة + وكالات", ("agencies", "aljazeera")),
+    ],
+    "004": [
+        ("boilerplate", "تابعنا على: \u00a0 11:50 2016-07-27", ()),
+        ("dateline", "أمد/", ("amad",)),
+        ("boilerplate", "اخر الأخبار", ()),
+    ],
+}
+
+
+@pytest.mark.parametrize("seed", sorted(GOLDEN))
+def test_seed_attribution_golden(seed: str) -> None:
+    assert kinds(SEEDS[seed]) == GOLDEN[seed]
+
+
+def test_credits_exclude_mere_citations() -> None:
+    assert credits(find(SEEDS["001"])) == ()
+    assert credits(find(SEEDS["000"])) == ("agencies", "aljazeera", "epa")
+
+
+def test_recurring_lines_are_an_outlets_chrome() -> None:
+    docs = [
+        (f"خبر رقم {i} عن موضوع مختلف تماما.\nشارك الخبر مع أصدقائك عبر الموقع", "site")
+        for i in range(5)
+    ]
+    docs.append(("خبر من موقع آخر.\nشارك الخبر مع أصدقائك عبر الموقع", None))
+    chrome = recurring_lines(docs)
+    assert chrome == {"site": {"شارك الخبر مع اصدقايك عبر الموقع"}}
+    text = docs[0][0]
+    spans = with_recurring(text, find(text), chrome["site"])
+    assert [a.kind for a in spans] == ["boilerplate"]
+    assert spans[0].text == "شارك الخبر مع أصدقائك عبر الموقع"
