@@ -26,7 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from dedup.normalise import normalise
 from dedup.types import Normalised
@@ -108,10 +110,40 @@ def catalogue() -> Catalogue:
             key = _norm(name)
             by_name.setdefault(key, entry)
             original.setdefault(key, name)
-    names = sorted(by_name, key=len, reverse=True)
-    alternation = "|".join(re.escape(n).replace(r"\ ", r"[\s.]*") for n in names)
+    alternation = _trie_regex(sorted(by_name))
     pattern = re.compile(rf"(?<![^\W_])(?:و|ف|ب|ل|لل|ك)?(?P<name>{alternation})(?![^\W_])")
     return Catalogue(tuple(entries), by_name, pattern, original)
+
+
+def _trie_regex(words: list[str]) -> str:
+    """One regex matching any of `words`, factored as a trie so that `re` does not try
+    every alternative at every position; a space matches white space or dots. Longer
+    words are preferred (a trie tries the longer branch first).
+
+    Example:
+        >>> rx = re.compile(_trie_regex(["ab", "abc", "b d"]))
+        >>> [m.group() for m in rx.finditer("abc ab b  d")]
+        ['abc', 'ab', 'b  d']
+    """
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        end = "" in node
+        branches = []
+        for ch in sorted(k for k in node if k):
+            atom = r"[\s.]*" if ch == " " else re.escape(ch)
+            branches.append(atom + build(node[ch]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(trie)
 
 
 def _entry_of(matched: str, cat: Catalogue) -> Entry | None:
@@ -157,6 +189,9 @@ _CHROME = re.compile(
     r"للمزيد|المزيد من الاخبار|جميع الحقوق محفوظه|حقوق النشر محفوظه|اعلان|"
     r"follow us( on)?|read more|read also|related|share( this)?|all rights reserved|"
     r"advertisement|copyright)\b[\s:：\-|]*",
+)
+_DATE_OR_TIME = re.compile(
+    r"\d{1,2}:\d{2}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
 )
 _TIMESTAMP_ONLY = re.compile(r"^[\d\s:/.\-,|]*(?:am|pm|ص|م)?[\d\s:/.\-,|]*$")
 _BYLINE_PARENS = re.compile(
@@ -218,7 +253,8 @@ def find(
     names = names_in(text, norm, cat)
     found: list[Attribution] = []
     for s, e in _lines(text):
-        found.extend(_line_spans(text, s, e, names))
+        ns, ne = (int(x) for x in np.searchsorted(norm.offsets[:-1], [s, e]))
+        found.extend(_line_spans(text, s, e, norm.text[ns:ne].strip(), names))
     taken = [(a.start, a.end) for a in found]
     for n in names:
         if any(s <= n.start < e for s, e in taken):
@@ -248,9 +284,8 @@ def _typed(text: str, start: int) -> bool:
     return bool(_TYPE_WORD.search(re.sub(r"[\u064B-\u0652]", "", before)))
 
 
-def _line_spans(text: str, s: int, e: int, names: list[_Name]) -> list[Attribution]:
+def _line_spans(text: str, s: int, e: int, norm_line: str, names: list[_Name]) -> list[Attribution]:
     line = text[s:e]
-    norm_line = _norm(line)
     inside = _in(names, s, e)
     if _SOURCE.match(line):
         agencies, outlets = _ids(inside)
@@ -258,7 +293,7 @@ def _line_spans(text: str, s: int, e: int, names: list[_Name]) -> list[Attributi
     chrome = _CHROME.match(norm_line)
     if chrome and (len(norm_line.split()) <= 8 or _TIMESTAMP_ONLY.match(norm_line[chrome.end() :])):
         return [Attribution("boilerplate", s, e, line)]
-    if _TIMESTAMP_ONLY.match(norm_line) and any(c.isdigit() for c in norm_line):
+    if _TIMESTAMP_ONLY.match(norm_line) and _DATE_OR_TIME.search(norm_line):
         return [Attribution("boilerplate", s, e, line)]
     if _BYLINE_LINE.match(line) and len(line.split()) <= 12:
         agencies, outlets = _ids(inside)

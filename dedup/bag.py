@@ -43,6 +43,7 @@ def window_regions(
     window: int,
     min_shared: int,
     share: float,
+    max_df: int | None = None,
 ) -> dict[tuple[int, int], list[Rect]]:
     """Regions (a_t0, a_t1, b_t0, b_t1) of document pairs (a < b) where a window of
     `window` rare content tokens of one document has at least `min_shared` distinct
@@ -52,6 +53,8 @@ def window_regions(
         stems: per document, the stem id of every token.
         rare: per document, which tokens are rare content words.
         pair_ok: vectorised filter of (window document, other document) index arrays.
+        max_df: stems in more documents than this are left out of the index (the
+            windows still count them in their size).
     """
     pos = [np.flatnonzero(r) for r in rare]
     counts = np.array([len(p) for p in pos], dtype=np.int64)
@@ -82,6 +85,10 @@ def window_regions(
     # Inverted index: distinct (stem, document), sorted by stem.
     dpairs = distinct(sid * np.int64(len(pos)) + tok_doc)
     d_sid, d_doc = dpairs // len(pos), dpairs % len(pos)
+    if max_df is not None:
+        df = np.bincount(d_sid, minlength=int(n_stems))
+        indexed = df[d_sid] <= max_df
+        d_sid, d_doc = d_sid[indexed], d_doc[indexed]
     lo = np.searchsorted(d_sid, w_sid, side="left")
     hi = np.searchsorted(d_sid, w_sid, side="right")
     count = hi - lo

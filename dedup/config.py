@@ -109,6 +109,8 @@ class PassageConfig:
             min_words.
         bag_rarity: the rarity (see `significance`) a word needs to be looked up in
             the search for reordered copies.
+        bag_max_df, bag_max_df_min: and it is looked up only when at most max(min, share x
+            stories) stories use it.
         merge_gap: passages of a document pair this close (in tokens) in both
             documents merge into one (phrases of one passage reordered).
 
@@ -134,6 +136,8 @@ class PassageConfig:
     bag_window: int = 12
     bag_weight: float = 1.5
     bag_rarity: float = 0.5
+    bag_max_df: float = 1.0
+    bag_max_df_min: int = 10
     merge_gap: int = 20
 
     def __post_init__(self) -> None:

@@ -382,6 +382,7 @@ def _bag_regions(
         [d.seq.stems for d in docs],
         [d.seq.content & (d.uni >= cfg.bag_rarity) for d in docs],
         _pair_filter(groups, focus, sides),
+        max_df=max(cfg.bag_max_df_min, int(cfg.bag_max_df * len(set(groups)))),
         window=cfg.bag_window,
         min_shared=cfg.bag_min_words,
         share=cfg.bag_share,
@@ -556,32 +557,48 @@ def _next_part(
     forward: bool,
     cfg: PassageConfig,
 ) -> _Part | None:
-    """Best alignment of a sentence next to the chain in A with one next to it in B
-    (skipping at most one sentence on either side)."""
-    best: _Part | None = None
+    """An alignment of the sentences next to the chain in A and in B; when those do
+    not align, of one of them with the sentence after the other (skipping one
+    sentence on either side), the best of those."""
     step = 1 if forward else -1
-    for da in (0, step):
-        for db in (0, step):
-            ia, ib = sa + da, sb + db
-            if not (0 <= ia < len(a.sent_bounds) - 1 and 0 <= ib < len(b.sent_bounds) - 1):
-                continue
-            a0, a1 = int(a.sent_bounds[ia]), int(a.sent_bounds[ia + 1])
-            b0, b1 = int(b.sent_bounds[ib]), int(b.sent_bounds[ib + 1])
-            if forward:
-                a0, b0 = max(a0, a_edge), max(b0, b_edge)
-            else:
-                a1, b1 = min(a1, a_edge), min(b1, b_edge)
-            if a1 <= a0 or b1 <= b0 or _weight_bound(a, b, (a0, a1, b0, b1)) < cfg.extend_min:
-                continue
-            al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
-            if al is None or al.content_matches < 2 or _density(al) < cfg.threshold * 0.5:
-                continue
-            weight = significance(a, b, a0, b0, al)
-            if weight < cfg.extend_min:
-                continue
-            if best is None or al.score > best.al.score:
-                best = _Part(a0, b0, al, weight)
+    first = _neighbour(a, b, sa, sb, a_edge, b_edge, forward, cfg)
+    if first is not None:
+        return first
+    best: _Part | None = None
+    for da, db in ((step, 0), (0, step), (step, step)):
+        part = _neighbour(a, b, sa + da, sb + db, a_edge, b_edge, forward, cfg)
+        if part is not None and (best is None or part.al.score > best.al.score):
+            best = part
     return best
+
+
+def _neighbour(
+    a: PassageDoc,
+    b: PassageDoc,
+    ia: int,
+    ib: int,
+    a_edge: int,
+    b_edge: int,
+    forward: bool,
+    cfg: PassageConfig,
+) -> _Part | None:
+    """The alignment of sentence `ia` of A with sentence `ib` of B (cut at the chain's
+    edge), if it is strong enough to extend a passage."""
+    if not (0 <= ia < len(a.sent_bounds) - 1 and 0 <= ib < len(b.sent_bounds) - 1):
+        return None
+    a0, a1 = int(a.sent_bounds[ia]), int(a.sent_bounds[ia + 1])
+    b0, b1 = int(b.sent_bounds[ib]), int(b.sent_bounds[ib + 1])
+    if forward:
+        a0, b0 = max(a0, a_edge), max(b0, b_edge)
+    else:
+        a1, b1 = min(a1, a_edge), min(b1, b_edge)
+    if a1 <= a0 or b1 <= b0 or _weight_bound(a, b, (a0, a1, b0, b1)) < cfg.extend_min:
+        return None
+    al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
+    if al is None or al.content_matches < 2 or _density(al) < cfg.threshold * 0.5:
+        return None
+    weight = significance(a, b, a0, b0, al)
+    return _Part(a0, b0, al, weight) if weight >= cfg.extend_min else None
 
 
 def _density(al: Alignment) -> float:

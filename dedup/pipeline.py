@@ -49,13 +49,16 @@ def prepare(doc: Doc, cfg: DedupConfig, chrome: set[str] | None = None) -> Prepa
     """Normalise, find attribution, tokenise and shingle one document.
 
     Tokens inside attribution spans and boilerplate (`chrome` adds the lines its
-    outlet repeats) are left out of matching.
+    outlet repeats) are left out of matching, unless that leaves too few to shingle.
     """
     norm = normalise(doc.text)
     found = attribution.find(doc.text, norm=norm)
     if chrome:
         found = attribution.with_recurring(doc.text, found, chrome)
-    tokens = without(tokenise(norm, cfg.shingle), norm, attribution.excluded_spans(found))
+    every = tokenise(norm, cfg.shingle)
+    tokens = without(every, norm, attribution.excluded_spans(found))
+    if len(tokens) < cfg.shingle.size:
+        tokens = every  # nothing but attribution: match it as it is, so copies still match
     return Prepared(
         doc, norm, tokens, distinct(shingle_hashes(tokens.hashes, cfg.shingle.size)), tuple(found)
     )

@@ -36,17 +36,23 @@ def test_attribution_table_and_csv() -> None:
     assert "caption_credit" in csv_out
 
 
-FILLER_A = ("أعلنت وزارة الصحة عن افتتاح ثلاثة مستشفيات جديدة في المنطقة الشرقية خلال العام "
-            "المقبل بتكلفة إجمالية تتجاوز المليار ريال.")
-FILLER_B = ("فاز الفريق الأول لكرة القدم على منافسه بثلاثة أهداف نظيفة في المباراة التي أقيمت "
-            "مساء أمس على الملعب الرئيسي.")
-CHROME = "\n".join([
-    "تابعنا على: 11:50 2016-07-27",
-    "اقرأ أيضا: أخبار اليوم كلها في مكان واحد",
-    "جميع الحقوق محفوظة © 2016 للموقع الإخباري",
-    "اخر الأخبار",
-    "المصدر : وكالات",
-])
+FILLER_A = (
+    "أعلنت وزارة الصحة عن افتتاح ثلاثة مستشفيات جديدة في المنطقة الشرقية خلال العام "
+    "المقبل بتكلفة إجمالية تتجاوز المليار ريال."
+)
+FILLER_B = (
+    "فاز الفريق الأول لكرة القدم على منافسه بثلاثة أهداف نظيفة في المباراة التي أقيمت "
+    "مساء أمس على الملعب الرئيسي."
+)
+CHROME = "\n".join(
+    [
+        "تابعنا على: 11:50 2016-07-27",
+        "اقرأ أيضا: أخبار اليوم كلها في مكان واحد",
+        "جميع الحقوق محفوظة © 2016 للموقع الإخباري",
+        "اخر الأخبار",
+        "المصدر : وكالات",
+    ]
+)
 
 
 def test_shared_source_lines_and_chrome_do_not_make_near_duplicates() -> None:
@@ -59,11 +65,18 @@ def test_shared_source_lines_and_chrome_do_not_make_near_duplicates() -> None:
 def test_an_outlets_recurring_lines_are_its_chrome(tmp_path: Path) -> None:
     footer = "هذا الموقع يرحب بتعليقاتكم ومشاركاتكم على الأخبار المنشورة هنا"
     lines = []
-    topics = [FILLER_A, FILLER_B, "ارتفعت أسعار النفط في الأسواق العالمية اليوم بنسبة كبيرة.",
-              "افتتح معرض الكتاب أبوابه للزوار بمشاركة مئات دور النشر العربية والأجنبية."]
+    topics = [
+        FILLER_A,
+        FILLER_B,
+        "ارتفعت أسعار النفط في الأسواق العالمية اليوم بنسبة كبيرة.",
+        "افتتح معرض الكتاب أبوابه للزوار بمشاركة مئات دور النشر العربية والأجنبية.",
+    ]
     for i, body in enumerate(topics):
-        lines.append(json.dumps({"id": f"n{i}", "text": body + "\n" + footer, "outlet": "site"},
-                                ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {"id": f"n{i}", "text": body + "\n" + footer, "outlet": "site"}, ensure_ascii=False
+            )
+        )
     p = tmp_path / "feed.jsonl"
     p.write_text("\n".join(lines), encoding="utf-8")
     result = runner.invoke(app, ["scan", str(p), "-f", "json", "--threshold", "0.2"])
@@ -73,9 +86,11 @@ def test_an_outlets_recurring_lines_are_its_chrome(tmp_path: Path) -> None:
     assert kinds.count("boilerplate") == 4
 
 
-WIRE = ("وقال المتحدث باسم البيت الأبيض جوش إرنست في مؤتمر صحفي اليوم إن الولايات المتحدة لا "
-        "تجري أو تنسق عمليات عسكرية مع روسيا في سوريا، مؤكدا أن الإدارة الأميركية سترحب "
-        "بالمساهمة العسكرية الروسية التي تركز على تنظيم الدولة والقاعدة.")
+WIRE = (
+    "وقال المتحدث باسم البيت الأبيض جوش إرنست في مؤتمر صحفي اليوم إن الولايات المتحدة لا "
+    "تجري أو تنسق عمليات عسكرية مع روسيا في سوريا، مؤكدا أن الإدارة الأميركية سترحب "
+    "بالمساهمة العسكرية الروسية التي تركز على تنظيم الدولة والقاعدة."
+)
 
 
 def test_uncredited_reuse_is_flagged() -> None:
@@ -83,7 +98,9 @@ def test_uncredited_reuse_is_flagged() -> None:
     report = run(plain, DedupConfig())
     assert report.passages is not None
     assert [p.uncredited for p in report.passages.passages] == [True]
-    credited = [Doc("a", FILLER_A + "\n" + WIRE + "\nالمصدر : رويترز"),
-                Doc("b", FILLER_B + "\n" + WIRE)]
+    credited = [
+        Doc("a", FILLER_A + "\n" + WIRE + "\nالمصدر : رويترز"),
+        Doc("b", FILLER_B + "\n" + WIRE),
+    ]
     report = run(credited, DedupConfig())
     assert [p.uncredited for p in report.passages.passages] == [False]

@@ -173,3 +173,8 @@ def test_recurring_lines_are_an_outlets_chrome() -> None:
     spans = with_recurring(text, find(text), chrome["site"])
     assert [a.kind for a in spans] == ["boilerplate"]
     assert spans[0].text == "شارك الخبر مع أصدقائك عبر الموقع"
+
+
+@pytest.mark.parametrize("line", ["0 0 0 0", "2016", "12 34"])
+def test_bare_numbers_are_not_timestamps(line: str) -> None:
+    assert find(line) == []
