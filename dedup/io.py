@@ -236,12 +236,24 @@ def _to_doc(record: Any, name: str, lineno: int | None, fields: Fields) -> Doc |
 
 
 def write_text(data: str, path: str | None) -> None:
-    """Write to `path` atomically (temp file + rename), or to stdout when None or '-'."""
+    """Write to `path` atomically (temp file + rename; a symlink's target is replaced,
+    not the link), to stdout when None or '-', and straight through to a device or
+    pipe such as /dev/null."""
     if path is None or path == "-":
         sys.stdout.write(data)
         sys.stdout.flush()
         return
     target = Path(path)
+    if target.exists() and not target.is_file():
+        # A device or a pipe (/dev/stdout, a FIFO): write through, never replace it.
+        try:
+            with target.open("w", encoding="utf-8", newline="") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise InputError(path, f"cannot write: {exc.strerror or exc}") from exc
+        return
+    if target.is_symlink():
+        target = target.resolve()
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")

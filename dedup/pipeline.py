@@ -121,8 +121,10 @@ def find_passages(
     for m in passage_stage.find(pds, cfg.passage, groups, sides=sides):
         a, b = prepared[m.a].doc, prepared[m.b].doc
         (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
+        a_d = tuple(passage_stage.unmatched_spans(pds[m.a], m.a_tokens, m.a_matched))
+        b_d = tuple(passage_stage.unmatched_spans(pds[m.b], m.b_tokens, m.b_matched))
         if b.id < a.id:
-            a, b, a_s, a_e, b_s, b_e = b, a, b_s, b_e, a_s, a_e
+            a, b, a_s, a_e, b_s, b_e, a_d, b_d = b, a, b_s, b_e, a_s, a_e, b_d, a_d
         shared.append(
             SharedPassage(
                 a.id,
@@ -136,6 +138,8 @@ def find_passages(
                 a.text[a_s:a_e],
                 b.text[b_s:b_e],
                 uncredited=not (credited[m.a] or credited[m.b]),
+                a_diff=a_d,
+                b_diff=b_d,
             )
         )
     shared.sort(key=lambda x: (x.a, x.a_start, x.b, x.b_start))

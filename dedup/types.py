@@ -91,7 +91,8 @@ class SharedPassage:
     end exclusive. `score` is the alignment density (matched tokens over the mean
     length of the two spans); `weight` the matched words weighted by rarity;
     `uncredited` when neither document credits an agency (source line, dateline or
-    byline)."""
+    byline); `a_diff`, `b_diff` the spans of words inside the passage that the other
+    document does not have."""
 
     a: str
     a_start: int
@@ -104,6 +105,8 @@ class SharedPassage:
     a_text: str
     b_text: str
     uncredited: bool = False
+    a_diff: tuple[tuple[int, int], ...] = ()
+    b_diff: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,3 +155,34 @@ def test_explicit_id_field_must_be_present(tmp_path: Path) -> None:
     p = write(tmp_path / "c.jsonl", json.dumps({"text": "x"}))
     with pytest.raises(InputError, match="missing id field 'url'"):
         list(read_docs([str(p)], fields=Fields(id="url", id_given=True)))
+
+
+def test_write_to_a_device_does_not_replace_it(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from dedup.io import write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    write_text("report", str(fifo))
+    reader.join(timeout=5)
+    assert got == ["report"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    from dedup.io import write_text
+
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_text("new", str(link))
+    assert link.is_symlink()
+    assert real.read_text() == "new"
