@@ -183,7 +183,7 @@ def _ids(names: Iterable[_Name]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(agencies), tuple(outlets)
 
 
-_SOURCE = re.compile(r"^\s*(?:المصدر|المصادر|مصدر|Sources?|SOURCES?)\s*[:：]\s*\S", re.IGNORECASE)
+_SOURCE = re.compile(r"^\s*(?:المصدر|المصادر|مصدر|sources?)\s*[:：]\s*\S")
 _CHROME = re.compile(
     r"^(?:تابعنا علي|تابعونا علي|تابعونا|اخر الاخبار|اقرا ايضا|اقرا المزيد|شارك|شاركها|"
     r"للمزيد|المزيد من الاخبار|جميع الحقوق محفوظه|حقوق النشر محفوظه|اعلان|"
@@ -287,7 +287,7 @@ def _typed(text: str, start: int) -> bool:
 def _line_spans(text: str, s: int, e: int, norm_line: str, names: list[_Name]) -> list[Attribution]:
     line = text[s:e]
     inside = _in(names, s, e)
-    if _SOURCE.match(line):
+    if _SOURCE.match(norm_line):
         agencies, outlets = _ids(inside)
         return [Attribution("source_line", s, e, line, agencies, outlets)]
     chrome = _CHROME.match(norm_line)

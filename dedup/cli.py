@@ -38,6 +38,7 @@ class Format(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
 
 
 class Errors(str, Enum):
@@ -60,6 +61,7 @@ class CompareFormat(str, Enum):
 
     table = "table"
     json = "json"
+    html = "html"
 
 
 class ShingleKind(str, Enum):
@@ -290,7 +292,13 @@ def compare(
             if d.text not in (docs[0].text, docs[1].text)
         ]
         result = run_compare(docs[0], docs[1], cfg, background=extra)
-        render = comparison_to_json if format is CompareFormat.json else comparison_to_table
+        from dedup.htmlreport import comparison_to_html
+
+        render = {
+            "json": comparison_to_json,
+            "table": comparison_to_table,
+            "html": comparison_to_html,
+        }[format.value]
         write_text(render(result), output)
 
 

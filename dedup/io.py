@@ -258,6 +258,9 @@ def write_text(data: str, path: str | None) -> None:
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         tmp = Path(name)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(data)
         tmp.replace(target)

@@ -345,7 +345,14 @@ def _passage_lines(report: Report) -> list[str]:
     return lines
 
 
-RENDERERS = {"json": to_json, "jsonl": to_jsonl, "csv": to_csv, "table": to_table}
+def to_html(report: Report) -> str:
+    """A self-contained HTML page (see `dedup.htmlreport`)."""
+    from dedup.htmlreport import to_html as render
+
+    return render(report)
+
+
+RENDERERS = {"json": to_json, "jsonl": to_jsonl, "csv": to_csv, "table": to_table, "html": to_html}
 
 
 def mark(

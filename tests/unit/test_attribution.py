@@ -178,3 +178,7 @@ def test_recurring_lines_are_an_outlets_chrome() -> None:
 @pytest.mark.parametrize("line", ["0 0 0 0", "2016", "12 34"])
 def test_bare_numbers_are_not_timestamps(line: str) -> None:
     assert find(line) == []
+
+
+def test_source_line_with_diacritics() -> None:
+    assert kinds("اَلْمَصْدَرُ : الجزيرة + وكالات")[0][0] == "source_line"
