@@ -121,6 +121,16 @@ def main(
     """Find near-duplicate news articles and the wire passages they share."""
 
 
+MinPassageWords = Annotated[
+    float,
+    typer.Option(
+        help="Matched words, weighted by rarity, a passage's core must reach.", min=0.5, max=1000
+    ),
+]
+PassageThreshold = Annotated[
+    float,
+    typer.Option(help="Share of matched tokens in a passage's core.", min=0.01, max=1.0),
+]
 PathsArg = Annotated[
     list[str],
     typer.Argument(
@@ -161,18 +171,8 @@ def scan(
     passages: Annotated[
         bool, typer.Option("--passages/--no-passages", help="Find shared passages.")
     ] = True,
-    min_passage_words: Annotated[
-        float,
-        typer.Option(
-            help="Matched words, weighted by rarity, a passage's core must reach.",
-            min=0.5,
-            max=1000,
-        ),
-    ] = 6.0,
-    passage_threshold: Annotated[
-        float,
-        typer.Option(help="Share of matched tokens in a passage's core.", min=0.01, max=1.0),
-    ] = 0.45,
+    min_passage_words: MinPassageWords = 6.0,
+    passage_threshold: PassageThreshold = 0.45,
     errors: Annotated[
         Errors, typer.Option(help="On a bad record: fail, or skip it and say so.")
     ] = Errors.fail,
@@ -252,18 +252,8 @@ def compare(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write here (default stdout).")
     ] = None,
-    min_passage_words: Annotated[
-        float,
-        typer.Option(
-            help="Matched words, weighted by rarity, a passage's core must reach.",
-            min=0.5,
-            max=1000,
-        ),
-    ] = 6.0,
-    passage_threshold: Annotated[
-        float,
-        typer.Option(help="Share of matched tokens in a passage's core.", min=0.01, max=1.0),
-    ] = 0.45,
+    min_passage_words: MinPassageWords = 6.0,
+    passage_threshold: PassageThreshold = 0.45,
     text_field: Annotated[str, typer.Option(help="Record field of the text.")] = "text",
     background: Annotated[
         list[str] | None,

@@ -27,16 +27,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
         >>> [t[s:e] for s, e in paragraphs(t)]
         ['First para.', 'Second para\\nstill second.']
     """
-    out, start = [], 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        span = _strip(text, start, m.start())
-        if span:
-            out.append(span)
-        start = m.end()
-    span = _strip(text, start, len(text))
-    if span:
-        out.append(span)
-    return out
+    return _split(text, _PARAGRAPH_BREAK, keep_break=False)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -48,9 +39,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
         >>> [t[s:e] for s, e in sentences(t)]
         ['قال كيري: "نعم".', 'هل توافق؟', 'U.S. Secretary John Kerry spoke.', 'سطر جديد']
     """
+    return _split(text, _SENTENCE_END, keep_break=True)
+
+
+def _split(text: str, breaks: re.Pattern[str], *, keep_break: bool) -> list[tuple[int, int]]:
+    """Trimmed, non-empty spans between matches of `breaks` (with the match itself
+    kept at the end of the span before it when `keep_break`)."""
     out, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        span = _strip(text, start, m.end())
+    for m in breaks.finditer(text):
+        span = _strip(text, start, m.end() if keep_break else m.start())
         if span:
             out.append(span)
         start = m.end()
