@@ -6,6 +6,7 @@ options (`DedupError`, one line on stderr); 2 usage error.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -353,3 +354,197 @@ def _report_skipped(log: ReadLog, quiet: bool) -> None:
         for msg in log.skipped[:20]:
             typer.echo(f"dedup: skipped {msg}", err=True)
         typer.echo(f"dedup: skipped {len(log.skipped)} bad records in all", err=True)
+
+
+index_app = typer.Typer(
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="A persistent index: check new items against an archive and store them.",
+)
+app.add_typer(index_app, name="index")
+
+
+class IndexFormat(str, Enum):
+    """Formats of `dedup index add|query`."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+
+
+@index_app.command("create")
+def index_create(
+    folder: Annotated[str, typer.Argument(help="Folder of the new index.")],
+    threshold: Annotated[
+        float, typer.Option(help="Jaccard of a duplicate.", min=0.01, max=1.0)
+    ] = 0.5,
+    num_perm: Annotated[int, typer.Option(help="MinHash permutations.", min=2, max=4096)] = 128,
+    shingle: Annotated[
+        ShingleKind, typer.Option(help="Word or character n-grams.")
+    ] = ShingleKind.word,
+    shingle_size: Annotated[
+        int | None, typer.Option(help="n of the n-grams.", min=1, max=32)
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the MinHash permutations.", min=0)] = 1,
+) -> None:
+    """Create an empty index; its parameters are fixed from then on.
+
+    Example: dedup index create archive/ --threshold 0.7
+    """
+    from dedup.store import IndexParams
+    from dedup.store.sqlite import create_store
+
+    with errors_to_exit():
+        cfg = DedupConfig.build(
+            threshold=threshold,
+            num_perm=num_perm,
+            shingle_kind=shingle.value,
+            shingle_size=shingle_size,
+            seed=seed,
+            passages=False,
+        )
+        store = create_store(folder, IndexParams.from_config(cfg))
+        typer.echo(f"created {folder}: {json.dumps(store.params.as_dict())}", err=True)
+        store.close()
+
+
+def _index_run(
+    folder: str,
+    paths: list[str],
+    fields: Fields,
+    errors: Errors,
+    fmt: IndexFormat,
+    output: str | None,
+    quiet: bool,
+    *,
+    store_items: bool,
+    skip_duplicates: bool,
+) -> None:
+    from dedup.pipeline import index_items
+    from dedup.report import index_to_json, index_to_jsonl, index_to_table
+    from dedup.store import open_store
+
+    with errors_to_exit():
+        store = open_store(folder)
+        try:
+            log = ReadLog()
+            docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
+            _report_skipped(log, quiet)
+            items = index_items(
+                store, docs, store_items=store_items, skip_duplicates=skip_duplicates
+            )
+        finally:
+            store.close()
+        render = {"json": index_to_json, "jsonl": index_to_jsonl, "table": index_to_table}
+        write_text(render[fmt.value](folder, items), output)
+
+
+IndexFormatOpt = Annotated[IndexFormat, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    str | None, typer.Option("--output", "-o", help="Write here (default stdout).")
+]
+ErrorsOpt = Annotated[Errors, typer.Option(help="On a bad record: fail, or skip it and say so.")]
+IdFieldOpt = Annotated[str | None, typer.Option(help="Record field of the id [default: id].")]
+
+
+@index_app.command("add")
+def index_add(
+    folder: Annotated[str, typer.Argument(help="Folder of the index.")],
+    paths: PathsArg,
+    skip_duplicates: Annotated[bool, typer.Option(help="Store only items that are new.")] = False,
+    format: IndexFormatOpt = IndexFormat.table,
+    output: OutputOpt = None,
+    errors: ErrorsOpt = Errors.fail,
+    id_field: IdFieldOpt = None,
+    text_field: Annotated[str, typer.Option(help="Record field of the text.")] = "text",
+    outlet_field: Annotated[str, typer.Option(help="Record field of the outlet.")] = "outlet",
+    date_field: Annotated[str, typer.Option(help="Record field of the date.")] = "date",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+) -> None:
+    """Check new items against the index and store them, in one transaction.
+
+    Example: dedup index add archive/ today.jsonl --skip-duplicates
+    """
+    fields = Fields(
+        id=id_field or "id",
+        text=text_field,
+        outlet=outlet_field,
+        date=date_field,
+        id_given=id_field is not None,
+    )
+    _index_run(
+        folder,
+        paths,
+        fields,
+        errors,
+        format,
+        output,
+        quiet,
+        store_items=True,
+        skip_duplicates=skip_duplicates,
+    )
+
+
+@index_app.command("query")
+def index_query(
+    folder: Annotated[str, typer.Argument(help="Folder of the index.")],
+    paths: PathsArg,
+    format: IndexFormatOpt = IndexFormat.table,
+    output: OutputOpt = None,
+    errors: ErrorsOpt = Errors.fail,
+    id_field: IdFieldOpt = None,
+    text_field: Annotated[str, typer.Option(help="Record field of the text.")] = "text",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+) -> None:
+    """Check items against the index without storing anything.
+
+    Example: dedup index query archive/ draft.txt
+    """
+    fields = Fields(id=id_field or "id", text=text_field, id_given=id_field is not None)
+    _index_run(
+        folder,
+        paths,
+        fields,
+        errors,
+        format,
+        output,
+        quiet,
+        store_items=False,
+        skip_duplicates=False,
+    )
+
+
+@index_app.command("stats")
+def index_stats(folder: Annotated[str, typer.Argument(help="Folder of the index.")]) -> None:
+    """Print the index's counts, size and parameters as JSON.
+
+    Example: dedup index stats archive/
+    """
+    from dedup.store import open_store
+
+    with errors_to_exit():
+        store = open_store(folder)
+        try:
+            typer.echo(json.dumps(store.stats(), indent=2))
+        finally:
+            store.close()
+
+
+@index_app.command("remove")
+def index_remove(
+    folder: Annotated[str, typer.Argument(help="Folder of the index.")],
+    ids: Annotated[list[str], typer.Argument(help="Ids of the documents to remove.")],
+) -> None:
+    """Remove documents from the index by id.
+
+    Example: dedup index remove archive/ feed.jsonl:17 story-42
+    """
+    from dedup.store import open_store
+
+    with errors_to_exit():
+        store = open_store(folder)
+        try:
+            removed = store.remove(ids)
+        finally:
+            store.close()
+        typer.echo(f"removed {removed} of {len(set(ids))}", err=True)

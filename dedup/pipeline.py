@@ -13,11 +13,12 @@ from dedup import passages as passage_stage
 from dedup.arrays import distinct
 from dedup.attribution import Attribution
 from dedup.cluster import clusters, components, coverage, reuse_clusters
-from dedup.config import DedupConfig, ShingleConfig
-from dedup.lsh import banding, candidates
+from dedup.config import DedupConfig, LSHConfig, ShingleConfig, VerifyConfig
+from dedup.lsh import band_keys, banding, candidates
 from dedup.normalise import normalise
 from dedup.shingle import shingle_hashes, tokenise
 from dedup.sketch import signatures
+from dedup.store.base import IndexParams, IndexStore, StoredDoc
 from dedup.types import (
     ComparedPassage,
     Comparison,
@@ -221,3 +222,99 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
         attribution={p.doc.id: p.attribution for p in prepared},
         extra={"dedup_version": __version__},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexMatch:
+    """A stored (or earlier in the batch) document an item duplicates."""
+
+    id: str
+    jaccard: float
+    containment: float
+
+
+@dataclass(frozen=True, slots=True)
+class IndexItem:
+    """What an index says of one incoming item."""
+
+    id: str
+    status: str  # "new" or "duplicate"
+    matches: tuple[IndexMatch, ...]
+    stored: bool
+
+
+def index_config(params: IndexParams) -> DedupConfig:
+    """The config an index was built with."""
+    return DedupConfig(
+        shingle=ShingleConfig(
+            kind="char" if params.shingle_kind == "char" else "word",
+            size=params.shingle_size,
+            seed=params.shingle_seed,
+        ),
+        lsh=LSHConfig(
+            num_perm=params.num_perm,
+            seed=params.seed,
+            threshold=params.threshold,
+            bands=params.bands,
+            rows=params.rows,
+        ),
+        verify=VerifyConfig(threshold=params.threshold),
+        passages=False,
+    )
+
+
+def index_items(
+    store: IndexStore, docs: Sequence[Doc], *, store_items: bool, skip_duplicates: bool = False
+) -> list[IndexItem]:
+    """Check items against the index (and earlier items of the same batch); with
+    `store_items`, add them (only the new ones with `skip_duplicates`) in one
+    transaction."""
+    cfg = index_config(store.params)
+    prepared = [prepare(d, cfg) for d in docs]
+    sigs = signatures([p.shingles for p in prepared], cfg.lsh)
+    band = banding(cfg.lsh)
+    keys = band_keys(sigs, band)
+    stored_cands = store.candidates(keys)
+    stored = store.get({i for c in stored_cands for i in c})
+    valid = np.fromiter((len(p.shingles) > 0 for p in prepared), dtype=bool, count=len(prepared))
+    earlier: dict[int, list[int]] = {}
+    for i, j in candidates(sigs, band, valid).tolist():
+        earlier.setdefault(j, []).append(i)
+    items, keep = [], []
+    for j, p in enumerate(prepared):
+        found = []
+        for sid in stored_cands[j]:
+            jac, cont = overlap(p.shingles, stored[sid].shingles)
+            if accept(jac, cont, cfg.verify):
+                found.append(IndexMatch(sid, round(jac, 6), round(cont, 6)))
+        for i in earlier.get(j, []):
+            if skip_duplicates and i not in keep:
+                continue  # an earlier item that is not being stored
+            jac, cont = overlap(p.shingles, prepared[i].shingles)
+            if accept(jac, cont, cfg.verify):
+                found.append(IndexMatch(prepared[i].doc.id, round(jac, 6), round(cont, 6)))
+        found.sort(key=lambda m: (-m.jaccard, m.id))
+        status = "duplicate" if found else "new"
+        will_store = store_items and (status == "new" or not skip_duplicates)
+        if will_store:
+            keep.append(j)
+        items.append(IndexItem(p.doc.id, status, tuple(found), will_store))
+    if store_items and keep:
+        store.add(
+            [
+                StoredDoc(
+                    prepared[j].doc.id,
+                    prepared[j].doc.outlet,
+                    prepared[j].doc.date,
+                    prepared[j].doc.title,
+                    prepared[j].doc.url,
+                    prepared[j].doc.source,
+                    len(prepared[j].doc.text),
+                    sigs[j],
+                    prepared[j].shingles,
+                )
+                for j in keep
+            ],
+            keys[keep],
+        )
+    return items

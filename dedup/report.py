@@ -479,3 +479,48 @@ def attribution_to_table(found: Mapping[str, Sequence[Attribution]]) -> str:
             lines.append("  no attribution found")
         lines.append("")
     return "\n".join(lines)
+
+
+def _index_records(items: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": it.id,
+            "status": it.status,
+            "stored": it.stored,
+            "matches": [
+                {"id": m.id, "jaccard": m.jaccard, "containment": m.containment} for m in it.matches
+            ],
+        }
+        for it in items
+    ]
+
+
+def index_to_json(folder: str, items: Sequence[Any]) -> str:
+    """`dedup index add|query --format json`: {"index", "items": [...]}."""
+    data = {"version": FORMAT_VERSION, "index": folder, "items": _index_records(items)}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def index_to_jsonl(folder: str, items: Sequence[Any]) -> str:
+    """One item per line."""
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _index_records(items))
+
+
+def index_to_table(folder: str, items: Sequence[Any]) -> str:
+    """A line per item: new or a duplicate of which stored ids."""
+    new = sum(it.status == "new" for it in items)
+    stored = sum(it.stored for it in items)
+    rows = [
+        [
+            it.id,
+            it.status,
+            "yes" if it.stored else "no",
+            ", ".join(f"{m.id} ({m.jaccard:.2f})" for m in it.matches[:3])
+            + (" …" if len(it.matches) > 3 else ""),
+        ]
+        for it in items
+    ]
+    head = (
+        f"{folder}: {len(items)} items, {new} new, {len(items) - new} duplicates, {stored} stored"
+    )
+    return "\n".join([head, "", *table(rows, ["item", "status", "stored", "duplicate of"])]) + "\n"
