@@ -359,7 +359,8 @@ def _report_skipped(log: ReadLog, quiet: bool) -> None:
 index_app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="A persistent index: check new items against an archive and store them.",
+    help="A persistent index: check new items against an archive and store them.\n\n"
+    "Example: dedup index create archive/ ; dedup index add archive/ today.jsonl",
 )
 app.add_typer(index_app, name="index")
 

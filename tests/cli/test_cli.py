@@ -169,9 +169,17 @@ def test_unwritable_output_exits_1(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    group = get_command(app)
-    for name in group.list_commands(None):  # type: ignore[arg-type]
-        result = runner.invoke(app, [name, "-h"])
+    def walk(group, prefix):  # type: ignore[no-untyped-def]
+        for name in group.list_commands(None):
+            command = group.get_command(None, name)
+            yield [*prefix, name]
+            if hasattr(command, "list_commands"):
+                yield from walk(command, [*prefix, name])
+
+    names = list(walk(get_command(app), []))
+    assert ["index", "add"] in names
+    for name in names:
+        result = runner.invoke(app, [*name, "-h"])
         assert result.exit_code == 0
         assert "Example" in result.stdout, name
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -74,7 +73,7 @@ def test_an_existing_id_fails_the_whole_batch(tmp_path: Path) -> None:
 
 def test_other_parameters_are_a_clear_error(tmp_path: Path) -> None:
     folder = make(tmp_path, threshold=0.7)
-    with pytest.raises(IndexStoreError, match="threshold is 0.7 in the index, 0.5 asked"):
+    with pytest.raises(IndexStoreError, match=r"threshold is 0\.7 in the index, 0\.5 asked"):
         open_store(str(folder), IndexParams.from_config(DedupConfig()))
     result = runner.invoke(app, ["index", "create", str(folder)])
     assert result.exit_code == 1
