@@ -375,7 +375,9 @@ class IndexFormat(str, Enum):
 
 @index_app.command("create")
 def index_create(
-    folder: Annotated[str, typer.Argument(help="Folder of the new index.")],
+    folder: Annotated[
+        str, typer.Argument(help="Folder of the new index, or redis://host:port/db.")
+    ],
     threshold: Annotated[
         float, typer.Option(help="Jaccard of a duplicate.", min=0.01, max=1.0)
     ] = 0.5,
@@ -392,8 +394,7 @@ def index_create(
 
     Example: dedup index create archive/ --threshold 0.7
     """
-    from dedup.store import IndexParams
-    from dedup.store.sqlite import create_store
+    from dedup.store import IndexParams, create_index
 
     with errors_to_exit():
         cfg = DedupConfig.build(
@@ -404,7 +405,7 @@ def index_create(
             seed=seed,
             passages=False,
         )
-        store = create_store(folder, IndexParams.from_config(cfg))
+        store = create_index(folder, IndexParams.from_config(cfg))
         typer.echo(f"created {folder}: {json.dumps(store.params.as_dict())}", err=True)
         store.close()
 
@@ -423,10 +424,10 @@ def _index_run(
 ) -> None:
     from dedup.pipeline import index_items
     from dedup.report import index_to_json, index_to_jsonl, index_to_table
-    from dedup.store import open_store
+    from dedup.store import open_index
 
     with errors_to_exit():
-        store = open_store(folder)
+        store = open_index(folder)
         try:
             log = ReadLog()
             docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
@@ -450,7 +451,7 @@ IdFieldOpt = Annotated[str | None, typer.Option(help="Record field of the id [de
 
 @index_app.command("add")
 def index_add(
-    folder: Annotated[str, typer.Argument(help="Folder of the index.")],
+    folder: Annotated[str, typer.Argument(help="Folder of the index, or redis://host:port/db.")],
     paths: PathsArg,
     skip_duplicates: Annotated[bool, typer.Option(help="Store only items that are new.")] = False,
     format: IndexFormatOpt = IndexFormat.table,
@@ -488,7 +489,7 @@ def index_add(
 
 @index_app.command("query")
 def index_query(
-    folder: Annotated[str, typer.Argument(help="Folder of the index.")],
+    folder: Annotated[str, typer.Argument(help="Folder of the index, or redis://host:port/db.")],
     paths: PathsArg,
     format: IndexFormatOpt = IndexFormat.table,
     output: OutputOpt = None,
@@ -516,15 +517,17 @@ def index_query(
 
 
 @index_app.command("stats")
-def index_stats(folder: Annotated[str, typer.Argument(help="Folder of the index.")]) -> None:
+def index_stats(
+    folder: Annotated[str, typer.Argument(help="Folder of the index, or redis://host:port/db.")],
+) -> None:
     """Print the index's counts, size and parameters as JSON.
 
     Example: dedup index stats archive/
     """
-    from dedup.store import open_store
+    from dedup.store import open_index
 
     with errors_to_exit():
-        store = open_store(folder)
+        store = open_index(folder)
         try:
             typer.echo(json.dumps(store.stats(), indent=2))
         finally:
@@ -533,17 +536,17 @@ def index_stats(folder: Annotated[str, typer.Argument(help="Folder of the index.
 
 @index_app.command("remove")
 def index_remove(
-    folder: Annotated[str, typer.Argument(help="Folder of the index.")],
+    folder: Annotated[str, typer.Argument(help="Folder of the index, or redis://host:port/db.")],
     ids: Annotated[list[str], typer.Argument(help="Ids of the documents to remove.")],
 ) -> None:
     """Remove documents from the index by id.
 
     Example: dedup index remove archive/ feed.jsonl:17 story-42
     """
-    from dedup.store import open_store
+    from dedup.store import open_index
 
     with errors_to_exit():
-        store = open_store(folder)
+        store = open_index(folder)
         try:
             removed = store.remove(ids)
         finally:

@@ -3,7 +3,8 @@
 Sources: a folder (recursively, `*.txt` and `*.md`, one document per file, id = path
 relative to the folder without suffix), a single `.txt`/`.md` file, a JSONL file
 (`.jsonl`, `.ndjson`, optionally `.gz`), a JSON array (`.json`), a CSV file (`.csv`,
-`.tsv`), or `-` for JSONL on standard input.
+`.tsv`), `-` for JSONL on standard input, and through `dedup.readers` RSS/Atom feeds
+(`.rss`, `.atom`, `.xml`) and WARC/WET files (`.warc[.gz]`, `.wet[.gz]`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, cast
 
 from dedup.errors import InputError
+from dedup.readers import FEED_SUFFIXES, WARC_SUFFIXES, read_feed, read_warc
 from dedup.types import Doc
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -107,11 +109,28 @@ def _read_one(path: str, fields: Fields) -> Iterator[_Item]:
             yield from _read_csv(p, fields, "\t" if name.endswith(".tsv") else ",")
         elif name.endswith(TEXT_SUFFIXES):
             yield _read_text_file(p, p.stem, path)
+        elif name.endswith(FEED_SUFFIXES) or _looks_like_feed(p, name):
+            yield from read_feed(p, path)
+        elif name.endswith(WARC_SUFFIXES):
+            yield from read_warc(p, path)
         else:
-            raise InputError(path, "unknown file type: use .txt, .md, .jsonl, .json, .csv or .tsv")
+            raise InputError(
+                path,
+                "unknown file type: use .txt, .md, .jsonl, .json, .csv, .tsv, .rss, .atom, .xml "
+                "(a feed), .warc or .wet",
+            )
     except (OSError, EOFError) as exc:
         reason = getattr(exc, "strerror", None) or exc or "truncated file"
         raise InputError(path, f"cannot read: {reason}") from exc
+
+
+def _looks_like_feed(p: Path, name: str) -> bool:
+    """An .xml file whose root element is an RSS or Atom feed."""
+    if not name.endswith(".xml"):
+        return False
+    with p.open("rb") as fh:
+        head = fh.read(2048).lower()
+    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
 
 
 def _read_folder(root: Path) -> Iterator[_Item]:
