@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS bands (
     PRIMARY KEY (band, key, num)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS bands_num ON bands (num);
+CREATE INDEX IF NOT EXISTS docs_batch ON docs (batch);
 """
 
 
@@ -186,11 +187,10 @@ class SQLiteStore:
                     f"{', '.join(present[:5])}" + (" …" if len(present) > 5 else "")
                 )
             batch = cur.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM docs").fetchone()[0]
-            signed = _signed(np.ascontiguousarray(keys))
-            for i, d in enumerate(docs):
-                cur.execute(
-                    "INSERT INTO docs (id, outlet, date, title, url, source, chars, batch,"
-                    " signature, shingles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cur.executemany(
+                "INSERT INTO docs (id, outlet, date, title, url, source, chars, batch,"
+                " signature, shingles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         d.id,
                         d.outlet,
@@ -202,13 +202,17 @@ class SQLiteStore:
                         batch,
                         d.signature.astype("<u4").tobytes(),
                         d.shingles.astype("<u8").tobytes(),
-                    ),
-                )
-                num = cur.lastrowid
-                cur.executemany(
-                    "INSERT OR IGNORE INTO bands VALUES (?, ?, ?)",
-                    [(b, int(signed[i, b]), num) for b in range(keys.shape[1])],
-                )
+                    )
+                    for d in docs
+                ],
+            )
+            num = dict(cur.execute("SELECT id, num FROM docs WHERE batch = ?", (batch,)))
+            nums = np.array([num[d.id] for d in docs], dtype=np.int64)
+            signed = _signed(np.ascontiguousarray(keys))
+            band = np.broadcast_to(np.arange(keys.shape[1], dtype=np.int64), keys.shape)
+            rows = np.stack([band.ravel(), signed.ravel(), np.repeat(nums, keys.shape[1])], axis=1)
+            rows = rows[np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))]  # B-tree order
+            cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", rows.tolist())
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
