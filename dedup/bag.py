@@ -23,6 +23,9 @@ I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 Rect = tuple[int, int, int, int]
 
+#: Entries of the window × document join computed at once.
+JOIN_CHUNK = 1 << 22
+
 
 def _windows(n: int, size: int) -> list[tuple[int, int]]:
     """Half-overlapping windows of `size` over `n` items (one window if n < size)."""
@@ -90,16 +93,26 @@ def window_regions(
         indexed = df[d_sid] <= max_df
         d_sid, d_doc = d_sid[indexed], d_doc[indexed]
     lo = np.searchsorted(d_sid, w_sid, side="left")
-    hi = np.searchsorted(d_sid, w_sid, side="right")
-    count = hi - lo
-    rows = np.repeat(w_row, count)
-    idx = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-    docs = d_doc[idx]
-    keep = pair_ok(wd[rows], docs)
-    n_docs = np.int64(len(stems))
-    codes, shared = distinct_counts(rows[keep] * n_docs + docs[keep])
-    cw, cd = codes // n_docs, codes % n_docs
-    good = (shared >= min_shared) & (shared >= share * w_size[cw])
+    count = np.searchsorted(d_sid, w_sid, side="right") - lo
+    hits_w, hits_d = [], []
+    # The join expands every window stem into the documents holding it: done a slice of
+    # windows at a time (whole windows, about JOIN_CHUNK entries), so memory stays flat.
+    ends = np.cumsum(count)
+    cut = np.searchsorted(w_row, np.arange(0, w + 1, 1), side="left")
+    first = 0
+    while first < w:
+        target = (ends[cut[first] - 1] if cut[first] else 0) + JOIN_CHUNK
+        last = int(np.searchsorted(ends[cut[1:] - 1], target, side="right"))
+        last = min(w, max(first + 1, last))
+        a, b = cut[first], cut[last]
+        cw, cd, shared = _join(w_row[a:b], lo[a:b], count[a:b], d_doc, wd, pair_ok, len(stems))
+        good = (shared >= min_shared) & (shared >= share * w_size[cw])
+        hits_w.append(cw[good])
+        hits_d.append(cd[good])
+        first = last
+    cw = np.concatenate(hits_w)
+    cd = np.concatenate(hits_d)
+    good = np.ones(len(cw), dtype=bool)
     doc_sid = [sid[base[d] : base[d] + counts[d]] for d in range(len(pos))]
     win_t0 = tok_pos[ws].tolist()
     win_t1 = (tok_pos[we - 1] + 1).tolist()
@@ -126,6 +139,24 @@ def window_regions(
             else:
                 found[(other, da)].append((b0, b1, a0, a1))
     return found
+
+
+def _join(
+    w_row: I64,
+    lo: I64,
+    count: I64,
+    d_doc: I64,
+    wd: I64,
+    pair_ok: Callable[[I64, I64], npt.NDArray[np.bool_]],
+    n_docs: int,
+) -> tuple[I64, I64, I64]:
+    """(window, document, shared stems) for a slice of window stems."""
+    rows = np.repeat(w_row, count)
+    idx = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    docs = d_doc[idx]
+    keep = pair_ok(wd[rows], docs)
+    codes, shared = distinct_counts(rows[keep] * np.int64(n_docs) + docs[keep])
+    return codes // n_docs, codes % n_docs, shared
 
 
 def _densest(sids: I64, pos: I64, wanted: I64, span: int) -> tuple[int, int]:
