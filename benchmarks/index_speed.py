@@ -97,7 +97,8 @@ def main() -> None:
     ]
     print_table(rows, ["step", "time", "rate"])
     print(
-        f"edited copies found: {found} of {len(range(0, args.add, 20))}; index {stats['bytes'] / 2**20:.0f} MiB "
+        f"edited copies found: {found} of {len(range(0, args.add, 20))}; "
+        f"index {stats['bytes'] / 2**20:.0f} MiB "
         f"({stats['bytes'] / stats['documents']:.0f} bytes/doc); peak RSS {peak_rss_mib():.0f} MiB"
     )
     save(

@@ -14,7 +14,7 @@ import argparse
 import statistics
 from dataclasses import replace
 
-from common import print_table, save, saudinewsnet, timer
+from common import print_table, saudinewsnet, save, timer
 
 from dedup.config import DedupConfig
 from dedup.pipeline import run

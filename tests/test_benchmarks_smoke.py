@@ -1,0 +1,29 @@
+"""The benchmark runner on a tiny corpus, so that the benchmarks never rot."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import compare_peers
+import corpus
+
+
+def test_runner_scores_dedup_on_a_tiny_corpus(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for rec in corpus.generate(300, seed=3):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    records = compare_peers.load(path)
+    assert len(records) == 300
+    groups = {r["group"] for r in records}
+    assert 250 <= len(groups) < 300  # about a tenth are copies
+    results = compare_peers.run_all(path, ["dedup", "datasketch", "xxh3 floor"])
+    assert results["dedup"]["f1"] >= 0.9
+    assert results["datasketch"]["pairs"] > 0
+    assert all(m["seconds"] > 0 for m in results.values())
