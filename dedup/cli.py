@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -19,7 +20,7 @@ from dedup import __version__
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, InputError
 from dedup.io import Fields, ReadLog, read_docs, write_text
-from dedup.types import Doc
+from dedup.types import Doc, Report
 
 app = typer.Typer(
     add_completion=False,
@@ -63,6 +64,13 @@ class CompareFormat(str, Enum):
     table = "table"
     json = "json"
     html = "html"
+
+
+class Engine(str, Enum):
+    """Where `scan` runs."""
+
+    local = "local"
+    spark = "spark"
 
 
 class ShingleKind(str, Enum):
@@ -191,6 +199,13 @@ def scan(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print the LSH banding and its error rates.")
     ] = False,
+    engine: Annotated[
+        Engine, typer.Option(help="local, or spark (documents only; JSONL or Parquet input).")
+    ] = Engine.local,
+    spark_output: Annotated[
+        str | None,
+        typer.Option(help="With --engine spark: write pairs/ and clusters/ here as Parquet."),
+    ] = None,
 ) -> None:
     """Find near-duplicate documents and write a report.
 
@@ -231,6 +246,16 @@ def scan(
                 f"with probability {b.probability(cfg.lsh.threshold):.3f}",
                 err=True,
             )
+        if engine is Engine.spark:
+            from dataclasses import replace
+
+            if passages and not quiet:
+                typer.echo(
+                    "dedup: the spark engine finds near-duplicates only; passages off", err=True
+                )
+            report = _scan_spark(paths, fields, replace(cfg, passages=False), spark_output)
+            write_text(RENDERERS[format.value](report), output)
+            return
         log = ReadLog()
         with progress_bar("reading", quiet=quiet) as tick:
             docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
@@ -239,6 +264,61 @@ def scan(
             report = run(docs, cfg, progress=tick)
         _report_skipped(log, quiet)
         write_text(RENDERERS[format.value](report), output)
+
+
+def _scan_spark(
+    paths: list[str], fields: Fields, cfg: DedupConfig, spark_output: str | None
+) -> Report:
+    """Run the Spark engine on JSONL or Parquet paths; returns the collected report."""
+    try:
+        from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
+    except ImportError:
+        raise fail("--engine spark needs pyspark: pip install 'dedup[spark]'") from None
+    from dedup.backends.spark import report_from, run_spark
+
+    spark = (
+        SparkSession.builder.appName("dedup")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    try:
+        parquet = [p for p in paths if p.endswith(".parquet") or Path(p).is_dir()]
+        frame = spark.read.parquet(*parquet) if parquet else spark.read.json(paths)
+        for name in (fields.id, fields.text):
+            if name not in frame.columns:
+                raise InputError(
+                    ",".join(paths), f"no {name!r} column (use --id-field/--text-field)"
+                )
+        cols = [F.col(fields.id).cast("string").alias("id"), F.col(fields.text).alias("text")]
+        for key, name in (
+            ("outlet", fields.outlet),
+            ("date", fields.date),
+            ("title", fields.title),
+            ("url", fields.url),
+        ):
+            if name in frame.columns:
+                cols.append(F.col(name).cast("string").alias(key))
+        frame = frame.select(*cols).where(F.col("text").isNotNull())
+        result = run_spark(spark, frame, cfg)
+        if spark_output:
+            result.pairs.write.mode("overwrite").parquet(f"{spark_output}/pairs")
+            result.clusters.write.mode("overwrite").parquet(f"{spark_output}/clusters")
+        docs = [
+            Doc(
+                str(r["id"]),
+                r["text"],
+                source="spark",
+                outlet=r.asDict().get("outlet"),
+                date=r.asDict().get("date"),
+                title=r.asDict().get("title"),
+                url=r.asDict().get("url"),
+            )
+            for r in frame.collect()
+        ]
+        return report_from(result, docs, cfg)  # type: ignore[no-any-return]
+    finally:
+        spark.stop()
 
 
 @app.command()

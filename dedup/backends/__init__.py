@@ -1,0 +1,1 @@
+"""Optional engines; each imports its heavy dependency only when used."""
