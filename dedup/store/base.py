@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
@@ -10,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.config import NORMALISATION_VERSION, DedupConfig
+from dedup.errors import IndexStoreError
 from dedup.lsh import banding
 
 #: Version of the stored format; bumped when tables or encodings change.
@@ -90,3 +92,21 @@ class IndexStore(Protocol):
 
     def close(self) -> None:
         """Release the store."""
+
+
+def read_params(where: str, meta: dict[str, str], expected: IndexParams | None) -> IndexParams:
+    """The parameters stored in an index's metadata, checked against its format and,
+    when given, the parameters the caller expects (each difference named)."""
+    if meta.get("format_version") != str(FORMAT_VERSION):
+        raise IndexStoreError(
+            f"{where}: index format {meta.get('format_version')!r}, this "
+            f"dedup reads format {FORMAT_VERSION}"
+        )
+    params = IndexParams(**json.loads(meta["params"]))
+    if expected is not None and expected != params:
+        mine, theirs = params.as_dict(), expected.as_dict()
+        detail = ", ".join(
+            f"{k} is {v} in the index, {theirs[k]} asked" for k, v in mine.items() if theirs[k] != v
+        )
+        raise IndexStoreError(f"{where}: built with other parameters: {detail}")
+    return params

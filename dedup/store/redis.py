@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import IndexStoreError
-from dedup.store.base import FORMAT_VERSION, IndexParams, StoredDoc
+from dedup.store.base import FORMAT_VERSION, IndexParams, StoredDoc, read_params
 
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -70,19 +70,7 @@ def open_redis_store(
     meta = {k.decode(): v.decode() for k, v in client.hgetall(f"{prefix}:meta").items()}
     if "params" not in meta:
         raise IndexStoreError(f"{url}: no index here (create one with `dedup index create`)")
-    if meta.get("format_version") != str(FORMAT_VERSION):
-        raise IndexStoreError(
-            f"{url}: index format {meta.get('format_version')!r}, this dedup "
-            f"reads format {FORMAT_VERSION}"
-        )
-    params = IndexParams(**json.loads(meta["params"]))
-    if expected is not None and expected != params:
-        detail = ", ".join(
-            f"{k} is {v} in the index, {expected.as_dict()[k]} asked"
-            for k, v in params.as_dict().items()
-            if expected.as_dict()[k] != v
-        )
-        raise IndexStoreError(f"{url}: built with other parameters: {detail}")
+    params = read_params(str(url), meta, expected)
     return RedisStore(url, client, prefix, params, timeout)
 
 

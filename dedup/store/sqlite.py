@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import IndexStoreError
-from dedup.store.base import FORMAT_VERSION, IndexParams, StoredDoc
+from dedup.store.base import FORMAT_VERSION, IndexParams, StoredDoc, read_params
 
 DB_NAME = "index.sqlite"
 
@@ -95,20 +95,7 @@ def open_store(
         rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError as exc:
         raise IndexStoreError(f"{root}: not a dedup index or damaged: {exc}") from exc
-    if rows.get("format_version") != str(FORMAT_VERSION):
-        raise IndexStoreError(
-            f"{root}: index format {rows.get('format_version')!r}, this "
-            f"dedup reads format {FORMAT_VERSION}"
-        )
-    params = IndexParams(**json.loads(rows["params"]))
-    if expected is not None and expected != params:
-        diff = {
-            k: (v, expected.as_dict()[k])
-            for k, v in params.as_dict().items()
-            if expected.as_dict()[k] != v
-        }
-        detail = ", ".join(f"{k} is {a} in the index, {b} asked" for k, (a, b) in diff.items())
-        raise IndexStoreError(f"{root}: built with other parameters: {detail}")
+    params = read_params(str(root), rows, expected)
     return SQLiteStore(root, conn, params)
 
 
