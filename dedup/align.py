@@ -67,7 +67,6 @@ class Alignment:
     a_matched: I64
     b_matched: I64
     content_matches: int
-    weight: int
 
     @property
     def matches(self) -> int:
@@ -120,7 +119,6 @@ def align(a: TokenSeq, b: TokenSeq, scoring: Scoring = Scoring()) -> Alignment |
             al.b_matched,
             al.a_matched,
             al.content_matches,
-            al.weight,
         )
     return _align(a, b, scoring)
 
@@ -171,5 +169,4 @@ def _align(a: TokenSeq, b: TokenSeq, scoring: Scoring) -> Alignment | None:
     a_matched = np.array(am[::-1], dtype=np.int64)
     b_matched = np.array(bm[::-1], dtype=np.int64)
     content = int(np.count_nonzero(a.content[a_matched] & b.content[b_matched]))
-    weight = int(np.minimum(a.weights[a_matched], b.weights[b_matched]).sum())
-    return Alignment(i, a_end, j, b_end, best, a_matched, b_matched, content, weight)
+    return Alignment(i, a_end, j, b_end, best, a_matched, b_matched, content)

@@ -212,24 +212,7 @@ def to_html(report: Report) -> str:
 
 def comparison_to_html(cmp: Comparison) -> str:
     """`dedup compare --format html`: the two texts side by side."""
-    passages = [x.passage for x in cmp.passages]
-    passages = [
-        SharedPassage(
-            p.a,
-            p.a_start,
-            p.a_end,
-            p.b,
-            p.b_start,
-            p.b_end,
-            p.score,
-            p.weight,
-            p.a_text,
-            p.b_text,
-            a_diff=x.a_diff,
-            b_diff=x.b_diff,
-        )
-        for p, x in zip(passages, cmp.passages, strict=True)
-    ]
+    passages = list(cmp.passages)
     a_id, b_id = cmp.a.id, cmp.b.id
     if a_id == b_id:
         b_id = b_id + " (B)"

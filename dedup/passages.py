@@ -303,16 +303,15 @@ def _units(
     return kept[idx], length, np.concatenate(rows).astype(np.int64).reshape(-1, 3)
 
 
+PairFilter = Callable[[I64, I64], npt.NDArray[np.bool_]]
+
+
 def _candidate_units(
-    docs: list[PassageDoc],
-    cfg: PassageConfig,
-    groups: list[int],
-    focus: int | None = None,
-    sides: list[int] | None = None,
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], pair_ok: PairFilter
 ) -> I64:
     """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
-    across documents of different groups: rows (a doc, a t0, a t1, b doc, b t0, b t1)
-    with a doc < b doc."""
+    across documents `pair_ok` allows: rows (a doc, a t0, a t1, b doc, b t0, b t1) with
+    a doc < b doc."""
     flat, size, rows = _units(docs, groups, cfg)
     if not len(size):
         return np.empty((0, 6), dtype=np.int64)
@@ -326,11 +325,7 @@ def _candidate_units(
     jac = np.count_nonzero(sigs[u] == sigs[v], axis=1) / cfg.num_perm
     inter = jac / (1 + jac) * (size[u] + size[v])
     keep = inter / np.minimum(size[u], size[v]) >= cfg.seed_containment
-    if focus is not None:
-        keep &= (rows[u, 0] < focus) & (rows[v, 0] < focus)
-    if sides is not None:
-        side = np.asarray(sides, dtype=np.int64)
-        keep &= side[rows[u, 0]] != side[rows[v, 0]]
+    keep &= pair_ok(rows[u, 0], rows[v, 0])
     u, v = u[keep], v[keep]
     swap = rows[u, 0] > rows[v, 0]
     first, second = np.where(swap, v, u), np.where(swap, u, v)
@@ -338,23 +333,17 @@ def _candidate_units(
 
 
 def _regions(
-    docs: list[PassageDoc],
-    cfg: PassageConfig,
-    groups: list[int],
-    focus: int | None = None,
-    sides: list[int] | None = None,
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], pair_ok: PairFilter
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Candidate unit pairs merged into regions, grouped by document pair:
     (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, focus, sides).tolist():
+    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, pair_ok).tolist():
         found[(da, db)].append((a0, a1, b0, b1))
     return {k: merge_rectangles(v) for k, v in found.items()}
 
 
-def _pair_filter(
-    groups: list[int], focus: int | None, sides: list[int] | None
-) -> Callable[[I64, I64], npt.NDArray[np.bool_]]:
+def _pair_filter(groups: list[int], focus: int | None, sides: list[int] | None) -> PairFilter:
     """Which (document, document) index pairs may share passages."""
     g = np.asarray(groups, dtype=np.int64)
     side = np.asarray(sides, dtype=np.int64) if sides is not None else None
@@ -371,17 +360,13 @@ def _pair_filter(
 
 
 def _bag_regions(
-    docs: list[PassageDoc],
-    cfg: PassageConfig,
-    groups: list[int],
-    focus: int | None,
-    sides: list[int] | None,
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], pair_ok: PairFilter
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Regions of reordered copies (see `dedup.bag`), merged per document pair."""
     found = window_regions(
         [d.seq.stems for d in docs],
         [d.seq.content & (d.uni >= cfg.bag_rarity) for d in docs],
-        _pair_filter(groups, focus, sides),
+        pair_ok,
         max_df=max(cfg.bag_max_df_min, int(cfg.bag_max_df * len(set(groups)))),
         window=cfg.bag_window,
         min_shared=cfg.bag_min_words,
@@ -501,7 +486,6 @@ def _bag(
         ia,
         ib,
         min(len(ia), len(ib)),
-        0,
     )
     return _Part(a0, b0, al, weight)
 
@@ -622,8 +606,9 @@ def find(
     docs = weigh(docs, groups)
     out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
-    aligned = _regions(docs, cfg, groups, focus, sides)
-    bags = _bag_regions(docs, cfg, groups, focus, sides) if cfg.bag_window else {}
+    pair_ok = _pair_filter(groups, focus, sides)
+    aligned = _regions(docs, cfg, groups, pair_ok)
+    bags = _bag_regions(docs, cfg, groups, pair_ok) if cfg.bag_window else {}
     for da, db in sorted(set(aligned) | set(bags)):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []

@@ -20,7 +20,6 @@ from dedup.shingle import shingle_hashes, tokenise
 from dedup.sketch import signatures
 from dedup.store.base import IndexParams, IndexStore, StoredDoc
 from dedup.types import (
-    ComparedPassage,
     Comparison,
     Doc,
     Normalised,
@@ -103,6 +102,39 @@ def _passage_docs(prepared: Sequence[Prepared], cfg: DedupConfig) -> list[passag
     return passage_stage.prepare_batch([(p.doc, p.norm, words(p)) for p in prepared], cfg.passage)
 
 
+def _shared(
+    m: passage_stage.Passage,
+    prepared: Sequence[Prepared],
+    pds: Sequence[passage_stage.PassageDoc],
+    credited: Sequence[bool],
+    *,
+    by_id: bool,
+) -> SharedPassage:
+    """A found passage in original offsets, with the words each side lacks; with
+    `by_id`, the document with the smaller id is `a`."""
+    a, b = prepared[m.a].doc, prepared[m.b].doc
+    (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
+    a_d = tuple(passage_stage.unmatched_spans(pds[m.a], m.a_tokens, m.a_matched))
+    b_d = tuple(passage_stage.unmatched_spans(pds[m.b], m.b_tokens, m.b_matched))
+    if by_id and b.id < a.id:
+        a, b, a_s, a_e, b_s, b_e, a_d, b_d = b, a, b_s, b_e, a_s, a_e, b_d, a_d
+    return SharedPassage(
+        a.id,
+        a_s,
+        a_e,
+        b.id,
+        b_s,
+        b_e,
+        m.score,
+        m.weight,
+        a.text[a_s:a_e],
+        b.text[b_s:b_e],
+        uncredited=not (credited[m.a] or credited[m.b]),
+        a_diff=a_d,
+        b_diff=b_d,
+    )
+
+
 def find_passages(
     prepared: Sequence[Prepared],
     cfg: DedupConfig,
@@ -118,31 +150,10 @@ def find_passages(
     """
     pds = _passage_docs(prepared, cfg)
     credited = [attribution.credits_agency(p.attribution) for p in prepared]
-    shared = []
-    for m in passage_stage.find(pds, cfg.passage, groups, sides=sides):
-        a, b = prepared[m.a].doc, prepared[m.b].doc
-        (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
-        a_d = tuple(passage_stage.unmatched_spans(pds[m.a], m.a_tokens, m.a_matched))
-        b_d = tuple(passage_stage.unmatched_spans(pds[m.b], m.b_tokens, m.b_matched))
-        if b.id < a.id:
-            a, b, a_s, a_e, b_s, b_e, a_d, b_d = b, a, b_s, b_e, a_s, a_e, b_d, a_d
-        shared.append(
-            SharedPassage(
-                a.id,
-                a_s,
-                a_e,
-                b.id,
-                b_s,
-                b_e,
-                m.score,
-                m.weight,
-                a.text[a_s:a_e],
-                b.text[b_s:b_e],
-                uncredited=not (credited[m.a] or credited[m.b]),
-                a_diff=a_d,
-                b_diff=b_d,
-            )
-        )
+    shared = [
+        _shared(m, prepared, pds, credited, by_id=True)
+        for m in passage_stage.find(pds, cfg.passage, groups, sides=sides)
+    ]
     shared.sort(key=lambda x: (x.a, x.a_start, x.b, x.b_start))
     docs = [p.doc for p in prepared]
     chars, outlets = coverage(shared, docs)
@@ -159,20 +170,12 @@ def compare(a: Doc, b: Doc, cfg: DedupConfig, background: Sequence[Doc] = ()) ->
     prepared = [prepare(d, cfg) for d in (a, b, *background)]
     jac, cont = overlap(prepared[0].shingles, prepared[1].shingles)
     pds = _passage_docs(prepared, cfg)
-    found = []
-    for m in passage_stage.find(pds, cfg.passage, list(range(len(pds))), focus=2):
-        (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
-        shared = SharedPassage(
-            a.id, a_s, a_e, b.id, b_s, b_e, m.score, m.weight, a.text[a_s:a_e], b.text[b_s:b_e]
-        )
-        found.append(
-            ComparedPassage(
-                shared,
-                tuple(passage_stage.unmatched_spans(pds[0], m.a_tokens, m.a_matched)),
-                tuple(passage_stage.unmatched_spans(pds[1], m.b_tokens, m.b_matched)),
-            )
-        )
-    found.sort(key=lambda x: (x.passage.a_start, x.passage.b_start))
+    credited = [attribution.credits_agency(p.attribution) for p in prepared]
+    found = [
+        _shared(m, prepared, pds, credited, by_id=False)
+        for m in passage_stage.find(pds, cfg.passage, list(range(len(pds))), focus=2)
+    ]
+    found.sort(key=lambda x: (x.a_start, x.b_start))
     return Comparison(a, b, round(jac, 6), round(cont, 6), tuple(found))
 
 

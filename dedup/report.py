@@ -396,14 +396,14 @@ def comparison_to_dict(cmp: Comparison) -> dict[str, Any]:
         "containment": cmp.containment,
         "passages": [
             {
-                "a_start": x.passage.a_start,
-                "a_end": x.passage.a_end,
-                "b_start": x.passage.b_start,
-                "b_end": x.passage.b_end,
-                "score": x.passage.score,
-                "weight": x.passage.weight,
-                "a_text": x.passage.a_text,
-                "b_text": x.passage.b_text,
+                "a_start": x.a_start,
+                "a_end": x.a_end,
+                "b_start": x.b_start,
+                "b_end": x.b_end,
+                "score": x.score,
+                "weight": x.weight,
+                "a_text": x.a_text,
+                "b_text": x.b_text,
                 "a_diff": [list(s) for s in x.a_diff],
                 "b_diff": [list(s) for s in x.b_diff],
             }
@@ -426,15 +426,14 @@ def comparison_to_table(cmp: Comparison) -> str:
         f"whole text: Jaccard {cmp.jaccard:.3f}, containment {cmp.containment:.3f}; "
         f"{len(cmp.passages)} shared passages",
     ]
-    for k, x in enumerate(cmp.passages, start=1):
-        p = x.passage
+    for k, p in enumerate(cmp.passages, start=1):
         lines += [
             "",
             f"passage {k}: A [{p.a_start}:{p.a_end}]  B [{p.b_start}:{p.b_end}]  "
             f"score {p.score:.2f}, weight {p.weight:.1f}",
         ]
-        a = mark(cmp.a.text, p.a_start, p.a_end, x.a_diff, "[-", "-]")
-        b = mark(cmp.b.text, p.b_start, p.b_end, x.b_diff, "{+", "+}")
+        a = mark(cmp.a.text, p.a_start, p.a_end, p.a_diff, "[-", "-]")
+        b = mark(cmp.b.text, p.b_start, p.b_end, p.b_diff, "{+", "+}")
         lines += ["  A: " + line for line in wrap(a, 100)]
         lines += ["  B: " + line for line in wrap(b, 100)]
     return "\n".join(lines) + "\n"

@@ -156,16 +156,6 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
-class ComparedPassage:
-    """A shared passage of `dedup compare`, with the spans (original offsets) of the
-    words in it that the other document does not have."""
-
-    passage: SharedPassage
-    a_diff: tuple[tuple[int, int], ...]
-    b_diff: tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Comparison:
     """What two documents share: whole-text overlap and aligned passages."""
 
@@ -173,4 +163,4 @@ class Comparison:
     b: Doc
     jaccard: float
     containment: float
-    passages: tuple[ComparedPassage, ...]
+    passages: tuple[SharedPassage, ...]
