@@ -45,11 +45,11 @@ def dissimilar(texts: list[tuple[str, str]], threshold: float = 0.3) -> list[tup
     """Leave out every article whose exact word-3-gram Jaccard with an earlier one reaches
     `threshold` (real reuse in the base would be unlabelled near-duplicates)."""
     from dedup.config import DedupConfig
-    from dedup.pipeline import find_pairs, prepare
+    from dedup.pipeline import find_pairs, prepare_batch
     from dedup.types import Doc
 
     cfg = DedupConfig.build(threshold=threshold, passages=False)
-    prepared = [prepare(Doc(str(i), t), cfg) for i, (_, t) in enumerate(texts)]
+    prepared = prepare_batch([Doc(str(i), t) for i, (_, t) in enumerate(texts)], cfg)
     drop = {max(i, j) for i, j, _, _ in find_pairs(prepared, cfg)}
     return [x for i, x in enumerate(texts) if i not in drop]
 

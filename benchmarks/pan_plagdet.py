@@ -23,7 +23,7 @@ from pathlib import Path
 from common import extracted_pan, print_table, save, timer
 
 from dedup.config import DedupConfig
-from dedup.pipeline import find_passages, prepare
+from dedup.pipeline import find_passages, prepare_batch
 from dedup.types import Doc
 
 
@@ -130,7 +130,7 @@ def measures(cases: list[Case], dets: list[Case]) -> dict[str, float]:
 
 def detect(susp: list[Doc], src: list[Doc], cfg: DedupConfig) -> list[Case]:
     docs = [*susp, *src]
-    prepared = [prepare(d, cfg) for d in docs]
+    prepared = prepare_batch(docs, cfg)
     sides = [0] * len(susp) + [1] * len(src)
     names = {d.id for d in susp}
     found = find_passages(prepared, cfg, sides=sides)

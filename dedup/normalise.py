@@ -137,14 +137,38 @@ def _table() -> npt.NDArray[np.int32]:
 _PIECES = re.compile(r"\s+|\S+")
 
 
+#: Space separators other than U+0020 (no-break spaces above all): NFKC and the table
+#: make each one space, so mapping them first changes nothing but saves the NFKC pass.
+_SPACE_RE = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(c))
+        for c in range(0x10000)
+        if unicodedata.category(chr(c)) == "Zs" and c != 0x20
+    )
+    + "]"
+)
+
+
 def _nfkc(text: str) -> tuple[str, npt.NDArray[np.int64]]:
     """NFKC word by word (it never composes across white space), with an offset map.
 
     Inside a word whose length changes, characters map proportionally; the first
     and last characters of every word map exactly.
     """
-    if unicodedata.is_normalized("NFKC", text):
+    if unicodedata.is_normalized("NFKC", text) or unicodedata.is_normalized(
+        "NFKC", text := _SPACE_RE.sub(" ", text)
+    ):
         return text, np.arange(len(text), dtype=np.int64)
+    whole = unicodedata.normalize("NFKC", text)
+    if len(whole) == len(text):
+        # Same white space at the same places: every word kept its length (marks were
+        # only reordered, or letters replaced one for one), so the map is the identity.
+        table = _table()
+        before = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        after = np.frombuffer(whole.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        if np.array_equal(table[before] == _SPACE, table[after] == _SPACE):
+            return whole, np.arange(len(text), dtype=np.int64)
     pieces = _PIECES.findall(text)
     norms = [unicodedata.normalize("NFKC", p) for p in pieces]
     k = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,7 @@ from dedup.cluster import clusters, components, coverage, reuse_clusters
 from dedup.config import DedupConfig, LSHConfig, ShingleConfig, VerifyConfig
 from dedup.lsh import band_keys, banding, candidates
 from dedup.normalise import normalise
-from dedup.shingle import shingle_hashes, tokenise
+from dedup.shingle import shingle_hashes, tokenise, tokenise_batch
 from dedup.sketch import signatures
 from dedup.store.base import IndexParams, IndexStore, StoredDoc
 from dedup.types import (
@@ -32,6 +32,9 @@ from dedup.types import (
 from dedup.verify import accept, overlap
 
 Progress = Callable[[int], None]
+
+#: Documents prepared together (tokenised in one numpy pass).
+BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +54,40 @@ def prepare(doc: Doc, cfg: DedupConfig, chrome: set[str] | None = None) -> Prepa
     Tokens inside attribution spans and boilerplate (`chrome` adds the lines its
     outlet repeats) are left out of matching, unless that leaves too few to shingle.
     """
-    norm = normalise(doc.text)
-    found = attribution.find(doc.text, norm=norm)
-    if chrome:
-        found = attribution.with_recurring(doc.text, found, chrome)
-    every = tokenise(norm, cfg.shingle)
-    tokens = without(every, norm, attribution.excluded_spans(found))
-    if len(tokens) < cfg.shingle.size:
-        tokens = every  # nothing but attribution: match it as it is, so copies still match
-    return Prepared(
-        doc, norm, tokens, distinct(shingle_hashes(tokens.hashes, cfg.shingle.size)), tuple(found)
-    )
+    return prepare_batch([doc], cfg, {doc.outlet or "": chrome} if chrome else None)[0]
+
+
+def prepare_batch(
+    docs: Sequence[Doc],
+    cfg: DedupConfig,
+    chrome: Mapping[str, set[str]] | None = None,
+    norms: Sequence[Normalised] | None = None,
+) -> list[Prepared]:
+    """`prepare` of many documents, tokenised together in numpy passes.
+
+    Args:
+        chrome: each outlet's recurring lines (`attribution.recurring_lines`).
+        norms: the documents' normalised texts, when already made.
+    """
+    if norms is None:
+        norms = [normalise(d.text) for d in docs]
+    every = tokenise_batch(norms, cfg.shingle)
+    seed = cfg.shingle.seed
+    words = every if cfg.shingle.kind == "word" else tokenise_batch(norms, ShingleConfig(seed=seed))
+    out = []
+    for doc, norm, toks, word_toks in zip(docs, norms, every, words, strict=True):
+        found = attribution.find(
+            doc.text, norm=norm, starts=attribution.name_starts(norm, word_toks, seed)
+        )
+        lines = chrome.get(doc.outlet or "") if chrome else None
+        if lines:
+            found = attribution.with_recurring(doc.text, found, lines, norm)
+        tokens = without(toks, norm, attribution.excluded_spans(found))
+        if len(tokens) < cfg.shingle.size:
+            tokens = toks  # nothing but attribution: match it as it is, so copies still match
+        shingled = distinct(shingle_hashes(tokens.hashes, cfg.shingle.size))
+        out.append(Prepared(doc, norm, tokens, shingled, tuple(found)))
+    return out
 
 
 def without(tokens: Tokens, norm: Normalised, spans: Sequence[tuple[int, int]]) -> Tokens:
@@ -167,7 +193,7 @@ def compare(a: Doc, b: Doc, cfg: DedupConfig, background: Sequence[Doc] = ()) ->
 
     `background` documents only inform how common words are; they are not compared.
     """
-    prepared = [prepare(d, cfg) for d in (a, b, *background)]
+    prepared = prepare_batch([a, b, *background], cfg)
     jac, cont = overlap(prepared[0].shingles, prepared[1].shingles)
     pds = _passage_docs(prepared, cfg)
     credited = [attribution.credits_agency(p.attribution) for p in prepared]
@@ -185,16 +211,17 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
     The output is deterministic: it depends on the documents and `cfg` only, not
     on input order (pairs are sorted by id, clusters by their smallest id).
     """
+    norms = [normalise(d.text) for d in docs]
     chrome = (
-        attribution.recurring_lines([(d.text, d.outlet) for d in docs])
+        attribution.recurring_lines([(d.text, d.outlet) for d in docs], norms=norms)
         if any(d.outlet for d in docs)
         else {}
     )
-    prepared = []
-    for doc in docs:
-        prepared.append(prepare(doc, cfg, chrome.get(doc.outlet or "")))
+    prepared: list[Prepared] = []
+    for lo in range(0, len(docs), BATCH):
+        prepared += prepare_batch(docs[lo : lo + BATCH], cfg, chrome, norms[lo : lo + BATCH])
         if progress is not None:
-            progress(1)
+            progress(len(docs[lo : lo + BATCH]))
     found = find_pairs(prepared, cfg)
     pairs = sorted(
         (
@@ -273,7 +300,7 @@ def index_items(
     `store_items`, add them (only the new ones with `skip_duplicates`) in one
     transaction."""
     cfg = index_config(store.params)
-    prepared = [prepare(d, cfg) for d in docs]
+    prepared = prepare_batch(docs, cfg)
     sigs = signatures([p.shingles for p in prepared], cfg.lsh)
     band = banding(cfg.lsh)
     keys = band_keys(sigs, band)

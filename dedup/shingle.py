@@ -3,12 +3,18 @@
 Word tokens are runs of letters, digits and combining marks. Each distinct token
 is hashed once with xxh3-64 (seeded); a shingle's hash is an order-sensitive mix of
 its tokens' hashes, computed for all shingles at once with numpy.
+
+`tokenise_batch` does the same for many texts in a few numpy passes: a character-class
+table finds the word boundaries, a polynomial hash of each word's code points (prefix
+sums mod 2**64) finds the distinct words, and only those are hashed with xxh3, so the
+token hashes are exactly those of `tokenise`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -67,6 +73,154 @@ def tokenise(norm: Normalised, cfg: ShingleConfig) -> Tokens:
         np.fromiter((s for s, _, _ in words), dtype=np.int64, count=len(words)),
         np.fromiter((e for _, e, _ in words), dtype=np.int64, count=len(words)),
     )
+
+
+@lru_cache(maxsize=1)
+def _word_table() -> npt.NDArray[np.bool_]:
+    """Whether each code point is a word character (as `_word_re` decides)."""
+    table = np.zeros(0x110000, dtype=bool)
+    every = "".join(map(chr, range(0x110000)))
+    for m in _word_re().finditer(every):
+        table[m.start() : m.end()] = True
+    return table
+
+
+#: Base of the polynomial word key (odd, so invertible mod 2**64) and its inverse.
+_B = 0x9E3779B97F4A7C15 | 1
+_B_INV = pow(_B, -1, 1 << 64)
+_POWERS: dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]] = {}
+
+
+def _powers(n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """B**i and B**-i mod 2**64 for i < n (the largest table made is kept)."""
+    have = next(iter(_POWERS), 0)
+    if have < n:
+        size = 1 << max(16, (n - 1).bit_length())
+        up = np.full(size, _B, dtype=np.uint64)
+        up[0] = 1
+        down = np.full(size, _B_INV, dtype=np.uint64)
+        down[0] = 1
+        _POWERS.clear()
+        _POWERS[size] = (np.multiply.accumulate(up), np.multiply.accumulate(down))
+        have = size
+    up, down = _POWERS[have]
+    return up[:n], down[:n]
+
+
+class _Vocabulary:
+    """Word key → xxh3 hash of the words seen lately (one seed), as sorted arrays.
+
+    A hash of 0 stands for "not cached" (a word whose xxh3 is 0 is just hashed again).
+    """
+
+    limit = 1 << 22
+
+    def __init__(self) -> None:
+        self.seed = -1
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.values = np.empty(0, dtype=np.uint64)
+
+    def lookup(self, keys: npt.NDArray[np.uint64], seed: int) -> npt.NDArray[np.uint64]:
+        out = np.zeros(len(keys), dtype=np.uint64)
+        if seed != self.seed or not len(self.keys):
+            return out
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = self.keys[at] == keys
+        out[hit] = self.values[at[hit]]
+        return out
+
+    def add(self, keys: npt.NDArray[np.uint64], values: npt.NDArray[np.uint64], seed: int) -> None:
+        if seed != self.seed or len(self.keys) + len(keys) > self.limit:
+            self.seed = seed
+            self.keys = np.empty(0, dtype=np.uint64)
+            self.values = np.empty(0, dtype=np.uint64)
+        k = np.concatenate([self.keys, keys])
+        order = np.argsort(k, kind="stable")
+        self.keys = k[order]
+        self.values = np.concatenate([self.values, values])[order]
+
+
+_VOCAB = _Vocabulary()
+
+
+def tokenise_batch(
+    norms: Sequence[Normalised], cfg: ShingleConfig, *, chars: int = 1 << 21
+) -> list[Tokens]:
+    """`tokenise` of many texts, equal to `[tokenise(n, cfg) for n in norms]`, in numpy
+    passes over about `chars` characters at once.
+
+    Example:
+        >>> from dedup.normalise import normalise
+        >>> a, b = tokenise_batch([normalise("Kerry met Lavrov."), normalise("Lavrov")],
+        ...                       ShingleConfig())
+        >>> a.starts.tolist(), bool(a.hashes[2] == b.hashes[0])
+        ([0, 6, 10], True)
+    """
+    if cfg.kind == "char":
+        return [tokenise(n, cfg) for n in norms]
+    out: list[Tokens] = []
+    lo = 0
+    while lo < len(norms):
+        hi, size = lo, 0
+        while hi < len(norms) and (hi == lo or size + len(norms[hi].text) <= chars):
+            size += len(norms[hi].text) + 1
+            hi += 1
+        out.extend(_tokenise_chunk([n.text for n in norms[lo:hi]], cfg.seed))
+        lo = hi
+    return out
+
+
+def _tokenise_chunk(texts: list[str], seed: int) -> list[Tokens]:
+    joined = " ".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    word = _word_table()[codes]
+    n = len(word)
+    edge = np.empty(n + 1, dtype=bool)
+    edge[0] = word[0] if n else False
+    if n:
+        np.not_equal(word[1:], word[:-1], out=edge[1:n])
+        edge[n] = word[-1]
+    bounds = np.flatnonzero(edge)
+    starts, ends = bounds[0::2], bounds[1::2]
+    up, down = _powers(n + 1)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    weighted = codes.astype(np.uint64)
+    weighted += np.uint64(1)
+    weighted *= up[:n]
+    np.cumsum(weighted, out=prefix[1:])
+    lengths = (ends - starts).astype(np.uint64)
+    key = (prefix[ends] - prefix[starts]) * down[starts] ^ (lengths * _K)
+    # Hash each distinct word once with xxh3 (words met in earlier chunks are cached).
+    order = np.argsort(key)  # equal keys are one word: which occurrence comes first is moot
+    ordered = key[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    rep = order[first]
+    uniq = ordered[first]
+    values = _VOCAB.lookup(uniq, seed)
+    missing = np.flatnonzero(values == 0)
+    if len(missing):
+        intdigest = xxhash.xxh3_64_intdigest
+        pos = rep[missing]
+        values[missing] = np.fromiter(
+            (
+                intdigest(joined[s:e].encode("utf-8", "surrogatepass"), seed)
+                for s, e in zip(starts[pos].tolist(), ends[pos].tolist(), strict=True)
+            ),
+            dtype=np.uint64,
+            count=len(pos),
+        )
+        _VOCAB.add(uniq[missing], values[missing], seed)
+    hashes = np.empty(len(key), dtype=np.uint64)
+    hashes[order] = values[np.cumsum(first) - 1]
+    doc_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    cut = [*np.searchsorted(starts, doc_starts).tolist(), len(starts)]
+    out = []
+    for k, base in enumerate(doc_starts.tolist()):
+        a, b = cut[k], cut[k + 1]
+        out.append(Tokens(hashes[a:b], starts[a:b] - base, ends[a:b] - base))
+    return out
 
 
 def _hash_words(words: list[str], seed: int) -> npt.NDArray[np.uint64]:

@@ -28,7 +28,7 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 _F = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 
 #: Elements per chunk of the (shingles x permutations) product, to bound memory.
-_CHUNK = 1 << 22
+_CHUNK = 1 << 20
 
 
 @lru_cache(maxsize=8)
@@ -101,8 +101,11 @@ def flat_signatures(
         if len(rows):
             base = int(starts[lo])
             part = h[base : int(ends[hi - 1])]
-            phv = part[:, None] * a[None, :] + b[None, :]
-            out[rows] = np.minimum.reduceat(phv, starts[rows] - base, axis=0)
+            # (permutations x shingles): the minimum runs along contiguous memory,
+            # many times faster than reducing the transposed product.
+            phv = np.multiply(a[:, None], part[None, :])
+            np.add(phv, b[:, None], out=phv)
+            out[rows] = np.minimum.reduceat(phv, starts[rows] - base, axis=1).T
         lo = hi
     return out
 

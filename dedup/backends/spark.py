@@ -43,13 +43,13 @@ class SparkResult:
 
 def _prepare_partition(rows: Iterable[Any], cfg: DedupConfig) -> Iterator[tuple[Any, ...]]:
     """(id, shingles bytes, normalised length, band keys) for each document."""
-    from dedup.pipeline import prepare
+    from dedup.pipeline import prepare_batch
 
     band = banding(cfg.lsh)
     batch: list[Any] = []
 
     def flush() -> Iterator[tuple[Any, ...]]:
-        prepared = [prepare(Doc(str(r["id"]), r["text"]), cfg) for r in batch]
+        prepared = prepare_batch([Doc(str(r["id"]), r["text"]) for r in batch], cfg)
         sigs = signatures([p.shingles for p in prepared], cfg.lsh)
         keys = band_keys(sigs, band)
         for p, k in zip(prepared, keys, strict=True):

@@ -1,0 +1,77 @@
+"""The batch paths give exactly what the one-text paths give."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup import attribution
+from dedup.config import ShingleConfig
+from dedup.normalise import normalise
+from dedup.shingle import tokenise, tokenise_batch
+from tests.strategies import any_text, news_text
+
+#: Names of the catalogue as they occur in text: spaced, dotted, glued, with clitics.
+NAMES = st.sampled_from(
+    [
+        "رويترز",
+        "ولرويترز",
+        "لرويترز",
+        "أ ف ب",
+        "أ.ف.ب",
+        "افب",
+        "اف ب",
+        "فرانس برس",
+        "وفرانس برس",
+        "الجزيرة",
+        "للجزيرة",
+        "وكالات",
+        "واس",
+        "Reuters",
+        "AFP",
+        "ap",
+        "AP",
+        "Agence France-Presse",
+        "x_رويترز",
+        "رويترز_",
+        "نَص",
+        "e\u0301رويترز",
+    ]
+)
+attributed_text = st.lists(st.one_of(news_text, NAMES), max_size=8).map(" ".join)
+
+
+@given(st.lists(st.one_of(any_text, news_text), max_size=6), st.integers(0, 2**32))
+def test_tokenise_batch_equals_tokenise(texts: list[str], seed: int) -> None:
+    cfg = ShingleConfig(seed=seed)
+    norms = [normalise(t) for t in texts]
+    # A tiny chunk size makes every text its own chunk some of the time.
+    for chars in (1 << 21, 16):
+        got = tokenise_batch(norms, cfg, chars=chars)
+        for n, b in zip(norms, got, strict=True):
+            a = tokenise(n, cfg)
+            assert np.array_equal(a.hashes, b.hashes)
+            assert np.array_equal(a.starts, b.starts)
+            assert np.array_equal(a.ends, b.ends)
+
+
+@given(st.lists(attributed_text, min_size=1, max_size=3), st.integers(0, 3))
+def test_name_starts_find_every_name_the_full_scan_finds(texts: list[str], seed: int) -> None:
+    for text in texts:
+        norm = normalise(text)
+        tokens = tokenise(norm, ShingleConfig(seed=seed))
+        starts = attribution.name_starts(norm, tokens, seed)
+        full = attribution.names_in(text, norm)
+        assert attribution.names_in(text, norm, starts=starts) == full
+        assert attribution.find(text, norm=norm, starts=starts) == attribution.find(text)
+
+
+def test_name_starts_narrow_the_scan_and_give_up_on_underscores() -> None:
+    text = "قال مراسل رويترز إن أ.ف.ب نقلت"
+    norm = normalise(text)
+    starts = attribution.name_starts(norm, tokenise(norm, ShingleConfig()), 0)
+    assert starts is not None
+    assert [norm.text[s : s + 3] for s in starts] == ["روي", "ا.ف"]
+    under = normalise("x_رويترز")
+    assert attribution.name_starts(under, tokenise(under, ShingleConfig()), 0) is None
