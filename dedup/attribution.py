@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import xxhash
 
 from dedup.normalise import normalise
 from dedup.types import Normalised, Tokens
@@ -454,10 +455,55 @@ def _caption_credit(text: str, s: int, e: int, inside: list[_Name]) -> Attributi
     return None
 
 
+class ChromeCounter:
+    """Counts each outlet's short lines as documents go past, for `recurring_lines`.
+
+    Lines are counted by a hash of their white-space-collapsed text (one count per
+    document); only lines that reach `min_docs` keep their text, so memory grows with
+    the number of distinct short lines, not with the documents.
+    """
+
+    def __init__(self, *, min_docs: int = 3, min_share: float = 0.3, max_words: int = 15):
+        self.min_docs, self.min_share, self.max_words = min_docs, min_share, max_words
+        self.counts: dict[str, Counter[int]] = {}
+        self.texts: dict[str, dict[int, str]] = {}
+        self.totals: Counter[str] = Counter()
+
+    def add(self, text: str, outlet: str | None) -> None:
+        """Count the lines of one document of `outlet` (documents without one don't count)."""
+        if not outlet:
+            return
+        self.totals[outlet] += 1
+        lines = {}
+        for line in text.split("\n"):
+            words = line.split()
+            if words and len(words) <= self.max_words:
+                raw = " ".join(words)
+                lines[xxhash.xxh3_64_intdigest(raw.encode("utf-8", "surrogatepass"))] = raw
+        counts = self.counts.setdefault(outlet, Counter())
+        counts.update(lines.keys())
+        texts = self.texts.setdefault(outlet, {})
+        for key, raw in lines.items():
+            if counts[key] == self.min_docs:
+                texts[key] = raw
+
+    def lines(self) -> dict[str, set[str]]:
+        """Per outlet, its recurring normalised lines."""
+        out: dict[str, set[str]] = {}
+        for outlet, counts in sorted(self.counts.items()):
+            merged: Counter[str] = Counter()
+            for key, raw in self.texts.get(outlet, {}).items():
+                line = _norm(raw)
+                if line and len(line.split()) <= self.max_words:
+                    merged[line] += counts[key]
+            need = max(self.min_docs, self.min_share * self.totals[outlet])
+            out[outlet] = {line for line, n in merged.items() if n >= need}
+        return out
+
+
 def recurring_lines(
-    docs: Sequence[tuple[str, str | None]],
+    docs: Iterable[tuple[str, str | None]],
     *,
-    norms: Sequence[Normalised] | None = None,
     min_docs: int = 3,
     min_share: float = 0.3,
     max_words: int = 15,
@@ -465,28 +511,16 @@ def recurring_lines(
     """Per outlet, the normalised lines that recur in at least `min_docs` of its
     documents and `min_share` of them: that outlet's site chrome. Only outlets that
     are known count, and only short lines (a recurring long line is copy, not chrome).
+    Lines are the same when their text is, white space aside (site chrome comes from
+    one template).
 
     Args:
         docs: (text, outlet) of every document.
-        norms: their normalised texts, when already made.
     """
-    per_outlet: dict[str, Counter[str]] = {}
-    totals: Counter[str] = Counter()
-    for k, (text, outlet) in enumerate(docs):
-        if not outlet:
-            continue
-        totals[outlet] += 1
-        norm = norms[k] if norms is not None else normalise(text)
-        lines = {x for _, _, x in normalised_lines(text, norm)}
-        per_outlet.setdefault(outlet, Counter()).update(
-            x for x in lines if x and len(x.split()) <= max_words
-        )
-    return {
-        outlet: {
-            line for line, n in counts.items() if n >= min_docs and n >= min_share * totals[outlet]
-        }
-        for outlet, counts in per_outlet.items()
-    }
+    counter = ChromeCounter(min_docs=min_docs, min_share=min_share, max_words=max_words)
+    for text, outlet in docs:
+        counter.add(text, outlet)
+    return counter.lines()
 
 
 def with_recurring(

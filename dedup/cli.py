@@ -206,6 +206,21 @@ def scan(
         str | None,
         typer.Option(help="With --engine spark: write pairs/ and clusters/ here as Parquet."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes preparing documents with --no-passages [default: every core].",
+            min=1,
+        ),
+    ] = None,
+    spill_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --no-passages: keep the spilled shingle sets and band keys here "
+            "(a new or empty folder; format in README) [default: a temporary folder].",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Find near-duplicate documents and write a report.
 
@@ -257,13 +272,55 @@ def scan(
             write_text(RENDERERS[format.value](report), output)
             return
         log = ReadLog()
-        with progress_bar("reading", quiet=quiet) as tick:
-            docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
-            if not docs:
-                raise fail("no documents to scan")
-            report = run(docs, cfg, progress=tick)
+        if not passages and format is not Format.html:
+            report = _scan_stream(paths, fields, cfg, errors, log, workers, spill_dir, quiet)
+        else:
+            with progress_bar("reading", quiet=quiet) as tick:
+                docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
+                if not docs:
+                    raise fail("no documents to scan")
+                report = run(docs, cfg, progress=tick)
         _report_skipped(log, quiet)
         write_text(RENDERERS[format.value](report), output)
+
+
+def _scan_stream(
+    paths: list[str],
+    fields: Fields,
+    cfg: DedupConfig,
+    errors: Errors,
+    log: ReadLog,
+    workers: int | None,
+    spill_dir: Path | None,
+    quiet: bool,
+) -> Report:
+    """The document-level scan in two streaming passes (`dedup.stream`)."""
+    import shutil
+    import tempfile
+
+    from dedup import stream
+
+    if spill_dir is not None and spill_dir.exists() and any(spill_dir.iterdir()):
+        raise InputError(str(spill_dir), "--spill-dir must be a new or empty folder")
+    spool = None
+    if "-" in paths:  # standard input is read twice: keep a copy
+        spool = Path(tempfile.mkdtemp(prefix="dedup-stdin-")) / "stdin.jsonl"
+        with spool.open("wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh)
+    passes = [log, ReadLog()]  # the second pass skips the same records again
+
+    def read() -> Iterator[Doc]:
+        return read_docs(paths, fields=fields, errors=errors.value, log=passes.pop(0), stdin=spool)
+
+    try:
+        with progress_bar("documents", quiet=quiet) as tick:
+            report = stream.scan(read, cfg, workers=workers, spill_dir=spill_dir, progress=tick)
+    finally:
+        if spool is not None:
+            shutil.rmtree(spool.parent, ignore_errors=True)
+    if not report.documents:
+        raise fail("no documents to scan")
+    return report
 
 
 def _scan_spark(

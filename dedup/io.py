@@ -56,8 +56,12 @@ def read_docs(
     fields: Fields = Fields(),
     errors: Literal["fail", "skip"] = "fail",
     log: ReadLog | None = None,
+    stdin: Path | None = None,
 ) -> Iterator[Doc]:
     """Read documents from every path in turn, checking ids are unique across all.
+
+    `stdin`, when given, is a file holding what was read from standard input: "-" is
+    read from it (and still named <stdin> in messages), so that it can be read twice.
 
     Raises:
         InputError: naming the file and line (or byte offset) of the first bad
@@ -67,7 +71,7 @@ def read_docs(
     log = log if log is not None else ReadLog()
     seen: dict[str, str] = {}
     for path in paths:
-        for doc, where in _read_one(path, fields):
+        for doc, where in _read_one(path, fields, stdin):
             if isinstance(doc, InputError):
                 _fail_or_skip(doc, errors, log)
                 continue
@@ -88,9 +92,13 @@ def _fail_or_skip(err: InputError, errors: str, log: ReadLog) -> None:
 _Item = tuple[Doc | InputError, str]
 
 
-def _read_one(path: str, fields: Fields) -> Iterator[_Item]:
+def _read_one(path: str, fields: Fields, stdin: Path | None = None) -> Iterator[_Item]:
     if path == "-":
-        yield from _read_jsonl(sys.stdin.buffer, "<stdin>", fields)
+        if stdin is None:
+            yield from _read_jsonl(sys.stdin.buffer, "<stdin>", fields)
+        else:
+            with stdin.open("rb") as fh:
+                yield from _read_jsonl(fh, "<stdin>", fields)
         return
     p = Path(path)
     if p.is_dir():

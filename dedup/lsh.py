@@ -116,12 +116,22 @@ def candidates(
         >>> candidates(sigs, Banding(2, 2, 0.0, 0.0)).tolist()
         [[0, 1]]
     """
-    keys = band_keys(sigs, band)
-    rows = np.arange(sigs.shape[0], dtype=np.int64)
+    return key_candidates(band_keys(sigs, band), valid, labels=labels, max_bucket=max_bucket)
+
+
+def key_candidates(
+    keys: npt.NDArray[np.uint64],
+    valid: npt.NDArray[np.bool_] | None = None,
+    *,
+    labels: npt.NDArray[np.int64] | None = None,
+    max_bucket: int | None = None,
+) -> npt.NDArray[np.int64]:
+    """`candidates` from band keys already made (`band_keys`): shape (rows, bands)."""
+    rows = np.arange(keys.shape[0], dtype=np.int64)
+    n = np.int64(max(1, keys.shape[0]))
     if valid is not None:
         keys, rows = keys[valid], rows[valid]
-    n = np.int64(max(1, sigs.shape[0]))
-    found = [_bucket_pairs(keys[:, i], rows, n, labels, max_bucket) for i in range(band.bands)]
+    found = [_bucket_pairs(keys[:, i], rows, n, labels, max_bucket) for i in range(keys.shape[1])]
     codes = distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
 

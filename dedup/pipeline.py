@@ -213,7 +213,7 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
     """
     norms = [normalise(d.text) for d in docs]
     chrome = (
-        attribution.recurring_lines([(d.text, d.outlet) for d in docs], norms=norms)
+        attribution.recurring_lines([(d.text, d.outlet) for d in docs])
         if any(d.outlet for d in docs)
         else {}
     )

@@ -29,7 +29,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "date": d.date,
                 "title": d.title,
                 "url": d.url,
-                "chars": len(d.text),
+                "chars": report.length(d),
                 "cluster": cluster_of.get(d.id),
             }
             for d in report.documents

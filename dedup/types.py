@@ -153,6 +153,13 @@ class Report:
     passages: Passages | None = None
     attribution: dict[str, tuple[Attribution, ...]] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
+    #: Length of each document's original text, when `documents` do not carry their
+    #: whole texts (the streaming scan keeps their first `stream.HEAD` characters).
+    chars: dict[str, int] | None = None
+
+    def length(self, doc: Doc) -> int:
+        """Characters of `doc`'s original text."""
+        return self.chars[doc.id] if self.chars is not None else len(doc.text)
 
 
 @dataclass(frozen=True, slots=True)

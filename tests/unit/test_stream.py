@@ -1,0 +1,116 @@
+"""The streaming document-level scan: the same report as `run`, bounded memory, spill files."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from dedup import stream
+from dedup.cli import app
+from dedup.config import DedupConfig
+from dedup.lsh import band_keys, banding
+from dedup.pipeline import prepare
+from dedup.report import to_csv, to_json, to_table
+from dedup.sketch import signature
+from dedup.types import Doc
+from tests.conftest import FIXTURES
+
+CHROME = "تابعونا على تويتر وفيسبوك للمزيد من الأخبار العاجلة"
+
+
+def corpus(n: int = 120, seed: int = 7) -> list[Doc]:
+    """Fixture texts cut and mixed into `n` documents of three outlets, each outlet
+    ending its pages with the same chrome line, a fifth of them edited copies."""
+    rng = random.Random(seed)
+    words = " ".join(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.txt"))).split()
+    docs: list[Doc] = []
+    for i in range(n):
+        outlet = f"outlet{i % 3}"
+        if docs and rng.random() < 0.2:
+            base = rng.choice(docs)
+            text = base.text.split()
+            for k in rng.sample(range(len(text)), k=len(text) // 20):
+                text[k] = rng.choice(words)
+            body = " ".join(text)
+        else:
+            start = rng.randrange(len(words) - 120)
+            body = " ".join(words[start : start + rng.randint(60, 120)]) + "\n" + CHROME
+        docs.append(Doc(f"d{i:03d}", body, outlet=outlet, date=f"2016-01-{1 + i % 28:02d}"))
+    rng.shuffle(docs)
+    return docs
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_stream_gives_the_report_of_run(workers: int) -> None:
+    from dedup.pipeline import run
+
+    docs = corpus()
+    cfg = DedupConfig.build(passages=False)
+    expected = run(docs, cfg)
+    got = stream.scan(lambda: iter(docs), cfg, workers=workers, chunk=17)
+    assert expected.pairs, "the corpus must hold near-duplicates"
+    assert to_json(got) == to_json(expected)
+    assert to_csv(got) == to_csv(expected)
+    assert to_table(got) == to_table(expected)
+    # The chrome line was found and kept out of matching.
+    assert any(a.kind == "boilerplate" for d in docs for a in got.attribution[d.id])
+
+
+def test_spill_files_follow_the_documented_format(tmp_path: Path) -> None:
+    docs = corpus(40)
+    cfg = DedupConfig.build(passages=False)
+    spill = tmp_path / "spill"
+    stream.scan(lambda: iter(docs), cfg, workers=1, spill_dir=spill, chunk=9)
+    meta = json.loads((spill / "meta.json").read_text())
+    band = banding(cfg.lsh)
+    assert meta["format"] == "dedup-spill" and meta["version"] == 1
+    assert (meta["documents"], meta["bands"], meta["rows"]) == (40, band.bands, band.rows)
+    ids = [json.loads(line) for line in (spill / "ids.jsonl").read_text().splitlines()]
+    assert ids == [d.id for d in docs]
+    offsets = np.fromfile(spill / "offsets.i64", dtype="<i8")
+    shingles = np.fromfile(spill / "shingles.u64", dtype="<u8")
+    bands = np.fromfile(spill / "bands.u64", dtype="<u8").reshape(40, band.bands)
+    assert offsets[0] == 0 and offsets[-1] == len(shingles)
+    # Each document's chrome is only known from all of them: prepare it the same way.
+    from dedup.attribution import recurring_lines
+
+    chrome = recurring_lines([(d.text, d.outlet) for d in docs])
+    for k in (0, 17, 39):
+        p = prepare(docs[k], cfg, chrome.get(docs[k].outlet or ""))
+        assert np.array_equal(shingles[offsets[k] : offsets[k + 1]], p.shingles)
+        keys = band_keys(signature(p.shingles, cfg.lsh)[None, :], band)[0]
+        assert np.array_equal(bands[k], keys)
+
+
+def test_cli_refuses_a_spill_dir_that_holds_files(tmp_path: Path) -> None:
+    (tmp_path / "old.txt").write_text("x")
+    result = CliRunner().invoke(
+        app, ["scan", str(FIXTURES), "--no-passages", "--spill-dir", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 1
+    assert "new or empty folder" in result.output
+    assert (tmp_path / "old.txt").read_text() == "x"
+
+
+def test_cli_streams_stdin_twice_and_reports_skipped_records_once(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) for d in corpus(30)]
+    lines.insert(5, "{not json")
+    proc = subprocess.run(
+        [sys.executable, "-m", "dedup", "scan", "-", "--no-passages", "-f", "json"]
+        + ["--errors", "skip", "--workers", "2"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert len(report["documents"]) == 30
+    assert proc.stderr.count("<stdin>:6") == 1, proc.stderr
