@@ -5,8 +5,9 @@
 
 Every tool runs in its own process (so peak memory is its own) on the same documents:
 
-* dedup: `dedup.pipeline.run` with passages off (normalise, attribution, shingles,
-  MinHash, LSH, exact verification, clusters);
+* dedup: `dedup.stream.scan`, what `dedup scan --no-passages` runs (normalise,
+  attribution, shingles, MinHash, LSH, exact verification, clusters) on every core, and
+  again on one ("dedup 1 worker");
 * datasketch used well: word 3-gram shingles, `MinHash.bulk` with an xxh3 hash function,
   `LeanMinHash`, `MinHashLSH` filled in an `insertion_session`, candidates verified by exact
   Jaccard;
@@ -41,14 +42,21 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
 
 
-def tool_dedup(records: list[dict[str, str]]) -> list[tuple[str, str]]:
+def tool_dedup(records: list[dict[str, str]], workers: int | None = None) -> list[tuple[str, str]]:
+    """What `dedup scan --no-passages` runs: the streaming scan, every core by default."""
+    from dedup import stream
     from dedup.config import DedupConfig
-    from dedup.pipeline import run
     from dedup.types import Doc
 
     docs = [Doc(r["id"], r["text"], outlet=r.get("outlet")) for r in records]
-    report = run(docs, DedupConfig.build(threshold=THRESHOLD, num_perm=NUM_PERM, passages=False))
+    cfg = DedupConfig.build(threshold=THRESHOLD, num_perm=NUM_PERM, passages=False)
+    report = stream.scan(lambda: iter(docs), cfg, workers=workers)
     return [(p.a, p.b) for p in report.pairs]
+
+
+def tool_dedup_1(records: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """The same on one core."""
+    return tool_dedup(records, workers=1)
 
 
 def tool_datasketch(records: list[dict[str, str]]) -> list[tuple[str, str]]:
@@ -89,7 +97,12 @@ def tool_floor(records: list[dict[str, str]]) -> list[tuple[str, str]]:
     return []
 
 
-TOOLS = {"dedup": tool_dedup, "datasketch": tool_datasketch, "xxh3 floor": tool_floor}
+TOOLS = {
+    "dedup": tool_dedup,
+    "dedup 1 worker": tool_dedup_1,
+    "datasketch": tool_datasketch,
+    "xxh3 floor": tool_floor,
+}
 
 
 def child(tool: str, corpus: Path) -> None:

@@ -3,13 +3,14 @@
     python benchmarks/corpus.py --docs 10000 -o benchmarks/out/corpus-10k.jsonl
 
 Base documents are SaudiNewsNet articles (`../shared/data/saudinewsnet/`); past the
-31k real articles, more are made by joining paragraphs of different articles. A tenth of
+31k real articles, more are made of random sentences of the real ones. A tenth of
 the documents get a near-duplicate copy (base articles that are near-duplicates of each
 other at Jaccard 0.3 are left out first, so that the labels are the only near-duplicates),
 made by one or more desk edits: 2-10% of the
 words replaced or deleted, diacritics added or removed, sentences reordered, a
-paragraph added. Each line is {"id", "text", "outlet", "group"}: documents with the same
-"group" are known near-duplicates of each other. Without the shared data, the bundled
+paragraph added. Each line is {"id", "text", "outlet", "group"} (and "shares": the ids
+of documents it took a passage from): documents with the same "group" are known
+near-duplicates of each other. Without the shared data, the bundled
 fixtures serve as base text (for the smoke test).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,10 +54,6 @@ def dissimilar(texts: list[tuple[str, str]], threshold: float = 0.3) -> list[tup
     prepared = prepare_batch([Doc(str(i), t) for i, (_, t) in enumerate(texts)], cfg)
     drop = {max(i, j) for i, j, _, _ in find_pairs(prepared, cfg)}
     return [x for i, x in enumerate(texts) if i not in drop]
-
-
-def paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in text.replace("\r", "").split("\n") if len(p.split()) >= 8]
 
 
 def edit(text: str, rng: random.Random, vocab: list[str]) -> str:
@@ -93,29 +91,75 @@ def edit(text: str, rng: random.Random, vocab: list[str]) -> str:
     return text
 
 
-def generate(n: int, seed: int = 0, dup_share: float = 0.1) -> Iterator[dict[str, object]]:
-    """`n` documents, about `dup_share` of which are near-duplicate copies."""
+def sentences(text: str) -> list[str]:
+    """The sentences of `text` with 6 to 50 words (an article written as one long
+    sentence would otherwise be copied whole)."""
+    out = []
+    for para in text.replace("\r", "").split("\n"):
+        for sent in re.split(r"(?<=[.!?؟])\s+", para):
+            if 6 <= len(sent.split()) <= 50:
+                out.append(sent.strip())
+    return out
+
+
+def mixed(rng: random.Random, pool: list[str], words: int) -> str:
+    """A text of about `words` words: random sentences of the pool in paragraphs."""
+    paras, para, count = [], [], 0
+    while count < words:
+        sent = rng.choice(pool)
+        para.append(sent)
+        count += len(sent.split())
+        if len(para) >= rng.randint(2, 4):
+            paras.append(" ".join(para))
+            para = []
+    if para:
+        paras.append(" ".join(para))
+    return "\n\n".join(paras)
+
+
+def generate(
+    n: int, seed: int = 0, dup_share: float = 0.1, passage_share: float = 0.05
+) -> Iterator[dict[str, object]]:
+    """`n` documents, about `dup_share` of which are near-duplicate copies.
+
+    Originals are real articles first, then texts of about 300 words made of random
+    sentences of the real articles (two such texts share a sentence rarely, five
+    practically never). About `passage_share` of the originals take in a passage (two
+    or three consecutive sentences) of an earlier original; their "shares" field names
+    it: known shared passages between otherwise different documents.
+    """
     rng = random.Random(seed)
     base = dissimilar(base_texts(max(50, int(n * (1 - dup_share) * 1.2) + 10)))
     vocab = sorted({w for _, t in base[:2000] for w in t.split() if len(w) > 2})
-    pool = [p for _, t in base for p in paragraphs(t)]
-    originals: list[tuple[str, str, str]] = []
+    pool = sorted({x for _, t in base for x in sentences(t)})
+    originals: list[tuple[str, str, str, str]] = []
     made = 0
     k = 0
     while made < n:
         if originals and rng.random() < dup_share:
-            gid, outlet, text = rng.choice(originals)
+            gid, outlet, text, _ = rng.choice(originals)
             yield {"id": f"d{made}", "text": edit(text, rng, vocab), "outlet": outlet, "group": gid}
         else:
-            if k < len(base) and len(originals) < len(base):
+            if k < len(base):
                 outlet, text = base[k]
             else:
                 outlet = f"mixed{k % 14}"
-                text = "\n\n".join(rng.sample(pool, k=min(len(pool), rng.randint(3, 7))))
+                text = mixed(rng, pool, rng.randint(250, 350))
             k += 1
-            gid = f"g{made}"
-            originals.append((gid, outlet, text))
-            yield {"id": f"d{made}", "text": text, "outlet": outlet, "group": gid}
+            rec: dict[str, object] = {"id": f"d{made}", "outlet": outlet, "group": f"g{made}"}
+            if originals and rng.random() < passage_share:
+                _, _, source_text, source_id = rng.choice(originals)
+                sents = sentences(source_text)
+                if len(sents) >= 3:
+                    at = rng.randrange(len(sents) - 2)
+                    passage = " ".join(sents[at : at + rng.randint(2, 3)])
+                    paras = text.split("\n\n")
+                    paras.insert(rng.randint(0, len(paras)), passage)
+                    text = "\n\n".join(paras)
+                    rec["shares"] = [source_id]
+            rec["text"] = text
+            originals.append((str(rec["group"]), outlet, text, f"d{made}"))
+            yield rec
         made += 1
 
 

@@ -215,6 +215,32 @@ def name_starts(norm: Normalised, tokens: Tokens, seed: int) -> list[int] | None
     return starts
 
 
+def name_starts_batch(
+    norms: Sequence[Normalised], tokens: Sequence[Tokens], seed: int
+) -> list[list[int] | None]:
+    """`name_starts` of many texts, in a few numpy passes."""
+    firsts = _first_tokens(seed)
+    if firsts is None or not norms:
+        return [None] * len(norms)
+    joined = " ".join(n.text for n in norms)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    marked = _mark_or_underscore()[codes]
+    bounds = np.cumsum([0] + [len(n.text) + 1 for n in norms])
+    running = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(marked, out=running[1:])
+    has_mark = running[bounds[1:] - 1] > running[bounds[:-1]]
+    hashes = np.concatenate([t.hashes for t in tokens])
+    at = np.minimum(np.searchsorted(firsts, hashes), len(firsts) - 1)
+    hit = firsts[at] == hashes
+    out: list[list[int] | None] = []
+    lo = 0
+    for k, t in enumerate(tokens):
+        hi = lo + len(t)
+        out.append(None if has_mark[k] else t.starts[hit[lo:hi]].tolist())
+        lo = hi
+    return out
+
+
 def names_in(
     text: str,
     norm: Normalised | None = None,

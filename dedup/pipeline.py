@@ -10,13 +10,12 @@ import numpy.typing as npt
 
 from dedup import __version__, attribution
 from dedup import passages as passage_stage
-from dedup.arrays import distinct
 from dedup.attribution import Attribution
 from dedup.cluster import clusters, components, coverage, reuse_clusters
 from dedup.config import DedupConfig, LSHConfig, ShingleConfig, VerifyConfig
 from dedup.lsh import band_keys, banding, candidates
 from dedup.normalise import normalise
-from dedup.shingle import shingle_hashes, tokenise, tokenise_batch
+from dedup.shingle import shingle_sets, tokenise, tokenise_batch
 from dedup.sketch import signatures
 from dedup.store.base import IndexParams, IndexStore, StoredDoc
 from dedup.types import (
@@ -74,20 +73,23 @@ def prepare_batch(
     every = tokenise_batch(norms, cfg.shingle)
     seed = cfg.shingle.seed
     words = every if cfg.shingle.kind == "word" else tokenise_batch(norms, ShingleConfig(seed=seed))
-    out = []
-    for doc, norm, toks, word_toks in zip(docs, norms, every, words, strict=True):
-        found = attribution.find(
-            doc.text, norm=norm, starts=attribution.name_starts(norm, word_toks, seed)
-        )
+    starts = attribution.name_starts_batch(norms, words, seed)
+    kept, founds = [], []
+    for doc, norm, toks, at in zip(docs, norms, every, starts, strict=True):
+        found = attribution.find(doc.text, norm=norm, starts=at)
         lines = chrome.get(doc.outlet or "") if chrome else None
         if lines:
             found = attribution.with_recurring(doc.text, found, lines, norm)
         tokens = without(toks, norm, attribution.excluded_spans(found))
         if len(tokens) < cfg.shingle.size:
             tokens = toks  # nothing but attribution: match it as it is, so copies still match
-        shingled = distinct(shingle_hashes(tokens.hashes, cfg.shingle.size))
-        out.append(Prepared(doc, norm, tokens, shingled, tuple(found)))
-    return out
+        kept.append(tokens)
+        founds.append(tuple(found))
+    sets = shingle_sets([t.hashes for t in kept], cfg.shingle.size)
+    return [
+        Prepared(doc, norm, tokens, shingled, found)
+        for doc, norm, tokens, shingled, found in zip(docs, norms, kept, sets, founds, strict=True)
+    ]
 
 
 def without(tokens: Tokens, norm: Normalised, spans: Sequence[tuple[int, int]]) -> Tokens:

@@ -255,6 +255,28 @@ def shingle_hashes(token_hashes: npt.NDArray[np.uint64], size: int) -> npt.NDArr
     return h
 
 
+def shingle_sets(
+    token_hashes: Sequence[npt.NDArray[np.uint64]], size: int
+) -> list[npt.NDArray[np.uint64]]:
+    """`distinct(shingle_hashes(h, size))` of each array, the hashing done in one pass.
+
+    Example:
+        >>> h = np.arange(1, 6, dtype=np.uint64)
+        >>> [len(x) for x in shingle_sets([h, h[:2], h], 3)]
+        [3, 0, 3]
+    """
+    lengths = np.fromiter((len(h) for h in token_hashes), dtype=np.int64, count=len(token_hashes))
+    if not len(lengths):
+        return []
+    flat = np.concatenate(token_hashes) if lengths.sum() else np.empty(0, dtype=np.uint64)
+    every = shingle_hashes(flat, size)
+    starts = np.cumsum(lengths) - lengths
+    counts = np.maximum(lengths - size + 1, 0)
+    return [
+        distinct(every[a : a + c]) for a, c in zip(starts.tolist(), counts.tolist(), strict=True)
+    ]
+
+
 def shingles(norm: Normalised, cfg: ShingleConfig) -> npt.NDArray[np.uint64]:
     """The shingle set of a normalised text: sorted, distinct uint64 hashes.
 

@@ -75,3 +75,11 @@ def test_name_starts_narrow_the_scan_and_give_up_on_underscores() -> None:
     assert [norm.text[s : s + 3] for s in starts] == ["روي", "ا.ف"]
     under = normalise("x_رويترز")
     assert attribution.name_starts(under, tokenise(under, ShingleConfig()), 0) is None
+
+
+@given(st.lists(st.one_of(attributed_text, st.just("")), max_size=6), st.integers(0, 3))
+def test_name_starts_batch_equals_name_starts(texts: list[str], seed: int) -> None:
+    norms = [normalise(t) for t in texts]
+    tokens = [tokenise(n, ShingleConfig(seed=seed)) for n in norms]
+    expected = [attribution.name_starts(n, t, seed) for n, t in zip(norms, tokens, strict=True)]
+    assert attribution.name_starts_batch(norms, tokens, seed) == expected

@@ -102,9 +102,9 @@ def test_cli_refuses_a_spill_dir_that_holds_files(tmp_path: Path) -> None:
 def test_cli_streams_stdin_twice_and_reports_skipped_records_once(tmp_path: Path) -> None:
     lines = [json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) for d in corpus(30)]
     lines.insert(5, "{not json")
+    args = ["scan", "-", "--no-passages", "-f", "json", "--errors", "skip", "--workers", "2"]
     proc = subprocess.run(
-        [sys.executable, "-m", "dedup", "scan", "-", "--no-passages", "-f", "json"]
-        + ["--errors", "skip", "--workers", "2"],
+        [sys.executable, "-m", "dedup", *args],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,
