@@ -2,15 +2,20 @@
 
     python benchmarks/compare_peers.py --docs 10000            # generate, run every tool
     python benchmarks/compare_peers.py --corpus FILE.jsonl     # a corpus of benchmarks/corpus.py
+    python benchmarks/compare_peers.py --corpus F --peers-python /tmp/peers/bin/python
 
-Every tool runs in its own process (so peak memory is its own) on the same documents:
+Every tool runs in its own process (peak memory: the largest of it and the processes it
+starts) on the same documents:
 
-* dedup: `dedup.stream.scan`, what `dedup scan --no-passages` runs (normalise,
-  attribution, shingles, MinHash, LSH, exact verification, clusters) on every core, and
+* dedup: `dedup scan CORPUS --no-passages -f csv` (reading, normalisation, attribution,
+  shingles, MinHash, LSH, exact verification, clusters, the report) on every core, and
   again on one ("dedup 1 worker");
 * datasketch used well: word 3-gram shingles, `MinHash.bulk` with an xxh3 hash function,
   `LeanMinHash`, `MinHashLSH` filled in an `insertion_session`, candidates verified by exact
-  Jaccard;
+  Jaccard (one process; the corpus is read before the clock starts);
+* text-dedup (`text_dedup.minhash`) and datatrove (`MinhashDedupSignature`, `Buckets`,
+  `Cluster`), with --peers-python naming a Python that has them (see
+  `peers_external.py`); their pairs are all pairs of each cluster, unverified;
 * the floor: hashing every word 3-gram with xxh3 and nothing else.
 
 Truth: documents of one "group" are near-duplicates; a reported pair is correct when
@@ -20,11 +25,15 @@ both are in one group. Ratios are against dedup.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import OUT, print_table, save
@@ -42,24 +51,44 @@ def shingles(text: str) -> set[bytes]:
     return {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
 
 
-def tool_dedup(records: list[dict[str, str]], workers: int | None = None) -> list[tuple[str, str]]:
-    """What `dedup scan --no-passages` runs: the streaming scan, every core by default."""
-    from dedup import stream
-    from dedup.config import DedupConfig
-    from dedup.types import Doc
+def tool_dedup(
+    records: list[dict[str, str]], corpus: Path, workers: int | None = None
+) -> list[tuple[str, str]]:
+    """`dedup scan CORPUS --no-passages -f csv` as a user runs it (reading the file and
+    writing the report included), on every core unless `workers` says otherwise."""
+    cmd = [sys.executable, "-m", "dedup", "scan", str(corpus), "--no-passages", "-f", "csv", "-q"]
+    cmd += ["--threshold", str(THRESHOLD), "--num-perm", str(NUM_PERM)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    rows = csv.reader(io.StringIO(out))
+    next(rows)
+    return [(r[1], r[2]) for r in rows if r[0] == "pair"]
 
-    docs = [Doc(r["id"], r["text"], outlet=r.get("outlet")) for r in records]
-    cfg = DedupConfig.build(threshold=THRESHOLD, num_perm=NUM_PERM, passages=False)
-    report = stream.scan(lambda: iter(docs), cfg, workers=workers)
-    return [(p.a, p.b) for p in report.pairs]
 
-
-def tool_dedup_1(records: list[dict[str, str]]) -> list[tuple[str, str]]:
+def tool_dedup_1(records: list[dict[str, str]], corpus: Path) -> list[tuple[str, str]]:
     """The same on one core."""
-    return tool_dedup(records, workers=1)
+    return tool_dedup(records, corpus, workers=1)
 
 
-def tool_datasketch(records: list[dict[str, str]]) -> list[tuple[str, str]]:
+def external(name: str) -> Callable[[list[dict[str, str]], Path], list[tuple[str, str]]]:
+    """A peer run by `peers_external.py` under the Python of --peers-python."""
+
+    def tool(records: list[dict[str, str]], corpus: Path) -> list[tuple[str, str]]:
+        python = os.environ.get("DEDUP_PEERS_PYTHON")
+        script = Path(__file__).with_name("peers_external.py")
+        out = subprocess.run(
+            [str(python), str(script), name, str(corpus)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return [tuple(p) for p in json.loads(out)["pairs"]]
+
+    return tool
+
+
+def tool_datasketch(records: list[dict[str, str]], corpus: Path) -> list[tuple[str, str]]:
     import xxhash
     from datasketch import LeanMinHash, MinHash, MinHashLSH
 
@@ -85,7 +114,7 @@ def tool_datasketch(records: list[dict[str, str]]) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def tool_floor(records: list[dict[str, str]]) -> list[tuple[str, str]]:
+def tool_floor(records: list[dict[str, str]], corpus: Path) -> list[tuple[str, str]]:
     import xxhash
 
     h = xxhash.xxh3_64_intdigest
@@ -101,16 +130,24 @@ TOOLS = {
     "dedup": tool_dedup,
     "dedup 1 worker": tool_dedup_1,
     "datasketch": tool_datasketch,
+    "text-dedup": external("text-dedup"),
+    "datatrove": external("datatrove"),
     "xxh3 floor": tool_floor,
 }
+#: Tools that need --peers-python.
+EXTERNAL = ("text-dedup", "datatrove")
 
 
 def child(tool: str, corpus: Path) -> None:
     records = load(corpus)
     start = time.perf_counter()
-    pairs = TOOLS[tool](records)
+    pairs = TOOLS[tool](records, corpus)
     seconds = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Peak of this process or of any process it ran (dedup's workers, the peers).
+    rss = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
     print(json.dumps({"seconds": seconds, "pairs": pairs, "peak_mib": rss}))
 
 
@@ -159,7 +196,12 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--peers-python", default=None, help="a Python with text-dedup and datatrove installed"
+    )
     args = ap.parse_args()
+    if args.peers_python:
+        os.environ["DEDUP_PEERS_PYTHON"] = args.peers_python
     if args.child:
         child(args.child, args.corpus)
         return
@@ -172,7 +214,11 @@ def main() -> None:
         with corpus.open("w", encoding="utf-8") as fh:
             for rec in generate(args.docs):
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    results = run_all(corpus, args.tools.split(","))
+    tools = [t for t in args.tools.split(",") if t not in EXTERNAL or args.peers_python]
+    skipped = [t for t in args.tools.split(",") if t not in tools]
+    if skipped:
+        print(f"left out (no --peers-python): {', '.join(skipped)}")
+    results = run_all(corpus, tools)
     base = results.get("dedup", {}).get("seconds")
     rows = []
     for tool, m in results.items():

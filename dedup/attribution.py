@@ -224,11 +224,10 @@ def name_starts_batch(
         return [None] * len(norms)
     joined = " ".join(n.text for n in norms)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    marked = _mark_or_underscore()[codes]
     bounds = np.cumsum([0] + [len(n.text) + 1 for n in norms])
-    running = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(marked, out=running[1:])
-    has_mark = running[bounds[1:] - 1] > running[bounds[:-1]]
+    marks = np.flatnonzero(_mark_or_underscore()[codes])  # few: marks are normalised away
+    has_mark = np.zeros(len(norms), dtype=bool)
+    has_mark[np.searchsorted(bounds, marks, side="right") - 1] = True
     hashes = np.concatenate([t.hashes for t in tokens])
     at = np.minimum(np.searchsorted(firsts, hashes), len(firsts) - 1)
     hit = firsts[at] == hashes
@@ -501,7 +500,10 @@ class ChromeCounter:
             return
         self.totals[outlet] += 1
         lines = {}
+        longest = 40 * self.max_words  # no line of max_words words is longer
         for line in text.split("\n"):
+            if len(line) > longest:
+                continue
             words = line.split()
             if words and len(words) <= self.max_words:
                 raw = " ".join(words)

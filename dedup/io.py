@@ -180,9 +180,9 @@ def _read_text_file(p: Path, doc_id: str, where: str) -> _Item:
 
 def _read_jsonl(fh: IO[bytes], name: str, fields: Fields) -> Iterator[_Item]:
     for lineno, raw in enumerate(fh, start=1):
-        where = f"{name}:{lineno}"
-        if not raw.strip():
+        if not raw or raw.isspace():
             continue
+        where = f"{name}:{lineno}"
         line = _decode(raw, name, line_base=lineno)
         if isinstance(line, InputError):
             yield line, where
@@ -192,7 +192,7 @@ def _read_jsonl(fh: IO[bytes], name: str, fields: Fields) -> Iterator[_Item]:
         except json.JSONDecodeError as exc:
             yield InputError(name, f"not JSON: {exc.msg} at column {exc.colno}", line=lineno), where
             continue
-        yield _to_doc(record, name, lineno, fields), where
+        yield _to_doc(record, name, lineno, fields, where), where
 
 
 def _read_json_array(p: Path, fields: Fields) -> Iterator[_Item]:
@@ -226,7 +226,9 @@ def _read_csv(p: Path, fields: Fields, delimiter: str) -> Iterator[_Item]:
         raise InputError(str(p), f"bad CSV: {exc}", line=reader.line_num) from exc
 
 
-def _to_doc(record: Any, name: str, lineno: int | None, fields: Fields) -> Doc | InputError:
+def _to_doc(
+    record: Any, name: str, lineno: int | None, fields: Fields, where: str | None = None
+) -> Doc | InputError:
     def err(msg: str) -> InputError:
         return InputError(name, msg, line=lineno)
 
@@ -237,7 +239,7 @@ def _to_doc(record: Any, name: str, lineno: int | None, fields: Fields) -> Doc |
         return err(f"missing text field {fields.text!r} (use --text-field)")
     if not isinstance(text, str):
         return err(f"text field {fields.text!r} is not a string")
-    if not text.strip():
+    if not text or text.isspace():
         return err("empty document")
     raw_id = record.get(fields.id)
     if raw_id is None or raw_id == "":
@@ -254,7 +256,7 @@ def _to_doc(record: Any, name: str, lineno: int | None, fields: Fields) -> Doc |
     return Doc(
         id=str(raw_id),
         text=text,
-        source=name if lineno is None else f"{name}:{lineno}",
+        source=where or (name if lineno is None else f"{name}:{lineno}"),
         outlet=opt(fields.outlet),
         date=opt(fields.date),
         title=opt(fields.title),
