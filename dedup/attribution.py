@@ -496,9 +496,11 @@ class ChromeCounter:
 
     def add(self, text: str, outlet: str | None) -> None:
         """Count the lines of one document of `outlet` (documents without one don't count)."""
-        if not outlet:
-            return
-        self.totals[outlet] += 1
+        if outlet:
+            self.add_lines(outlet, self.short_lines(text))
+
+    def short_lines(self, text: str) -> dict[int, str]:
+        """The lines of `text` that count, white space collapsed, by their hash."""
         lines = {}
         longest = 40 * self.max_words  # no line of max_words words is longer
         for line in text.split("\n"):
@@ -508,6 +510,11 @@ class ChromeCounter:
             if words and len(words) <= self.max_words:
                 raw = " ".join(words)
                 lines[xxhash.xxh3_64_intdigest(raw.encode("utf-8", "surrogatepass"))] = raw
+        return lines
+
+    def add_lines(self, outlet: str, lines: dict[int, str]) -> None:
+        """Count one document's `short_lines`."""
+        self.totals[outlet] += 1
         counts = self.counts.setdefault(outlet, Counter())
         counts.update(lines.keys())
         texts = self.texts.setdefault(outlet, {})

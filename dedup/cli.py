@@ -19,7 +19,7 @@ import typer
 from dedup import __version__
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, InputError
-from dedup.io import Fields, ReadLog, read_docs, write_text
+from dedup.io import Fields, Piece, ReadLog, read_docs, read_pieces, write_text
 from dedup.types import Doc, Report
 
 app = typer.Typer(
@@ -273,7 +273,9 @@ def scan(
             return
         log = ReadLog()
         if not passages and format is not Format.html:
-            report = _scan_stream(paths, fields, cfg, errors, log, workers, spill_dir, quiet)
+            report = _scan_stream(
+                paths, fields, cfg, errors, log, workers, spill_dir, quiet, verbose
+            )
         else:
             with progress_bar("reading", quiet=quiet) as tick:
                 docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
@@ -293,6 +295,7 @@ def _scan_stream(
     workers: int | None,
     spill_dir: Path | None,
     quiet: bool,
+    verbose: bool = False,
 ) -> Report:
     """The document-level scan in two streaming passes (`dedup.stream`)."""
     import shutil
@@ -307,20 +310,38 @@ def _scan_stream(
         spool = Path(tempfile.mkdtemp(prefix="dedup-stdin-")) / "stdin.jsonl"
         with spool.open("wb") as fh:
             shutil.copyfileobj(sys.stdin.buffer, fh)
-    passes = [log, ReadLog()]  # the second pass skips the same records again
 
-    def read() -> Iterator[Doc]:
-        return read_docs(paths, fields=fields, errors=errors.value, log=passes.pop(0), stdin=spool)
+    def read() -> Iterator[Piece]:
+        return read_pieces(paths, fields=fields, stdin=spool)
 
     try:
         with progress_bar("documents", quiet=quiet) as tick:
-            report = stream.scan(read, cfg, workers=workers, spill_dir=spill_dir, progress=tick)
+            report = stream.scan(
+                read,
+                cfg,
+                fields=fields,
+                errors=errors.value,
+                log=log,
+                workers=workers,
+                spill_dir=spill_dir,
+                progress=tick,
+                stats=_echo_stats if verbose else None,
+            )
     finally:
         if spool is not None:
             shutil.rmtree(spool.parent, ignore_errors=True)
     if not report.documents:
         raise fail("no documents to scan")
     return report
+
+
+def _echo_stats(stats: dict[str, float]) -> None:
+    typer.echo(
+        f"index: {int(stats['documents']):,} documents, band keys {int(stats['index_bytes']):,} "
+        f"bytes in memory ({stats['index_bytes_per_document']:.0f} bytes per document); "
+        f"spilled {stats['spill_bytes'] / 2**20:,.1f} MiB; {int(stats['pairs']):,} verified pairs",
+        err=True,
+    )
 
 
 def _scan_spark(

@@ -28,6 +28,14 @@ class InputError(DedupError):
         self.offset = offset
         self.reason = message
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickle by the constructor's arguments (worker processes send errors back)."""
+        return _input_error, (self.source, self.reason, self.line, self.offset)
+
+
+def _input_error(source: str, message: str, line: int | None, offset: int | None) -> InputError:
+    return InputError(source, message, line=line, offset=offset)
+
 
 class IndexStoreError(DedupError):
     """A persistent index is missing, corrupt or was built with other parameters."""

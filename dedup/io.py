@@ -9,6 +9,7 @@ relative to the folder without suffix), a single `.txt`/`.md` file, a JSONL file
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -16,7 +17,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, cast
@@ -68,19 +69,109 @@ def read_docs(
             record, when `errors` is "fail". With "skip" the record is left out and
             its message appended to `log`.
     """
-    log = log if log is not None else ReadLog()
-    seen: dict[str, str] = {}
+    check = Checker(errors, log)
     for path in paths:
-        for doc, where in _read_one(path, fields, stdin):
-            if isinstance(doc, InputError):
-                _fail_or_skip(doc, errors, log)
-                continue
-            if doc.id in seen:
-                err = InputError(where, f"duplicate id {doc.id!r} (first seen at {seen[doc.id]})")
-                _fail_or_skip(err, errors, log)
-                continue
-            seen[doc.id] = where
-            yield doc
+        for item in _read_one(path, fields, stdin):
+            doc = check(item)
+            if doc is not None:
+                yield doc
+
+
+class Checker:
+    """What `read_docs` does with each record read, in input order: a bad record or a
+    repeated id fails (`errors="fail"`) or is logged and left out ("skip")."""
+
+    def __init__(self, errors: Literal["fail", "skip"] = "fail", log: ReadLog | None = None):
+        self.errors = errors
+        self.log = log if log is not None else ReadLog()
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, item: _Item) -> Doc | None:
+        """The document, or None when it is left out."""
+        doc, where = item
+        if isinstance(doc, InputError):
+            _fail_or_skip(doc, self.errors, self.log)
+            return None
+        if doc.id in self.seen:
+            err = InputError(where, f"duplicate id {doc.id!r} (first seen at {self.seen[doc.id]})")
+            _fail_or_skip(err, self.errors, self.log)
+            return None
+        self.seen[doc.id] = where
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class RawLines:
+    """Lines of a JSONL source not parsed yet: `lines[0]` is line `first` of `name`."""
+
+    name: str
+    first: int
+    lines: list[bytes]
+
+
+#: A piece of input: JSONL lines to parse (in a worker), or records already read.
+Piece = RawLines | list[tuple[Doc | InputError, str]]
+
+
+def read_pieces(
+    paths: Iterable[str], *, fields: Fields = Fields(), stdin: Path | None = None, size: int = 2000
+) -> Iterator[Piece]:
+    """The input in pieces of about `size` records, in order, for `parse_piece` to finish
+    elsewhere: JSONL files and standard input as raw lines (parsing is the costly part),
+    every other input as records read here. Records are not checked (see `Checker`)."""
+    for path in paths:
+        source = _jsonl_source(path, stdin)
+        if source is None:
+            batch: list[_Item] = []
+            for item in _read_one(path, fields, stdin):
+                batch.append(item)
+                if len(batch) == size:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+            continue
+        opener, name = source
+        try:
+            with opener() as fh:
+                first, lines = 1, []
+                for raw in fh:
+                    lines.append(raw)
+                    if len(lines) == size:
+                        yield RawLines(name, first, lines)
+                        first, lines = first + size, []
+                if lines:
+                    yield RawLines(name, first, lines)
+        except (OSError, EOFError) as exc:
+            reason = getattr(exc, "strerror", None) or exc or "truncated file"
+            raise InputError(name, f"cannot read: {reason}") from exc
+
+
+def _jsonl_source(path: str, stdin: Path | None) -> tuple[Callable[[], IO[bytes]], str] | None:
+    """How to open `path` as JSONL lines, or None when it is not a JSONL file."""
+    if path == "-":
+        if stdin is None:
+            return lambda: contextlib.nullcontext(sys.stdin.buffer), "<stdin>"  # type: ignore[return-value]
+        return lambda: stdin.open("rb"), "<stdin>"
+    p = Path(path)
+    name = p.name.lower()
+    if not name.endswith(JSONL_SUFFIXES) or not p.is_file():
+        return None
+    if name.endswith(".gz"):
+        return lambda: cast(IO[bytes], gzip.open(p, "rb")), path
+    return lambda: p.open("rb"), path
+
+
+def parse_piece(piece: Piece, fields: Fields) -> list[tuple[Doc | InputError, str]]:
+    """The records of a piece, as `read_docs` reads them (unchecked)."""
+    if not isinstance(piece, RawLines):
+        return piece
+    out = []
+    for k, raw in enumerate(piece.lines):
+        item = _parse_line(raw, piece.name, piece.first + k, fields)
+        if item is not None:
+            out.append(item)
+    return out
 
 
 def _fail_or_skip(err: InputError, errors: str, log: ReadLog) -> None:
@@ -180,19 +271,24 @@ def _read_text_file(p: Path, doc_id: str, where: str) -> _Item:
 
 def _read_jsonl(fh: IO[bytes], name: str, fields: Fields) -> Iterator[_Item]:
     for lineno, raw in enumerate(fh, start=1):
-        if not raw or raw.isspace():
-            continue
-        where = f"{name}:{lineno}"
-        line = _decode(raw, name, line_base=lineno)
-        if isinstance(line, InputError):
-            yield line, where
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputError(name, f"not JSON: {exc.msg} at column {exc.colno}", line=lineno), where
-            continue
-        yield _to_doc(record, name, lineno, fields, where), where
+        item = _parse_line(raw, name, lineno, fields)
+        if item is not None:
+            yield item
+
+
+def _parse_line(raw: bytes, name: str, lineno: int, fields: Fields) -> _Item | None:
+    """One JSONL line as a record (None for a blank line)."""
+    if not raw or raw.isspace():
+        return None
+    where = f"{name}:{lineno}"
+    line = _decode(raw, name, line_base=lineno)
+    if isinstance(line, InputError):
+        return line, where
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return InputError(name, f"not JSON: {exc.msg} at column {exc.colno}", line=lineno), where
+    return _to_doc(record, name, lineno, fields, where), where
 
 
 def _read_json_array(p: Path, fields: Fields) -> Iterator[_Item]:

@@ -33,9 +33,10 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +45,8 @@ from dedup import __version__
 from dedup.attribution import Attribution, ChromeCounter
 from dedup.cluster import clusters
 from dedup.config import DedupConfig
+from dedup.errors import InputError
+from dedup.io import Checker, Fields, Piece, ReadLog, parse_piece
 from dedup.lsh import band_keys, banding, key_candidates
 from dedup.sketch import flat_signatures
 from dedup.types import Doc, Pair, Report
@@ -60,33 +63,75 @@ HEAD = 200
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """What a worker sends back for one chunk."""
+    """What a worker sends back for one piece of input: every record (documents
+    without their texts), then the preparation of its documents, in order."""
 
+    items: list[tuple[Doc | InputError, str]]
+    chars: list[int]
     lengths: npt.NDArray[np.int64]
     shingles: npt.NDArray[np.uint64]
     keys: npt.NDArray[np.uint64]
     norm_chars: list[int]
     attribution: list[tuple[Attribution, ...]]
 
+    def only(self, keep: npt.NDArray[np.bool_]) -> _Prepared:
+        """The preparation of the documents `keep` marks (the records stay)."""
+        if keep.all():
+            return self
+        ends = np.cumsum(self.lengths)
+        rows = np.flatnonzero(keep)
+        parts = [self.shingles[ends[i] - self.lengths[i] : ends[i]] for i in rows.tolist()]
+        return _Prepared(
+            self.items,
+            [self.chars[i] for i in rows],
+            self.lengths[rows],
+            np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64),
+            self.keys[rows],
+            [self.norm_chars[i] for i in rows],
+            [self.attribution[i] for i in rows],
+        )
+
 
 _STATE: dict[str, Any] = {}
 
 
-def _init(cfg: DedupConfig, chrome: dict[str, set[str]]) -> None:
-    _STATE["cfg"], _STATE["chrome"] = cfg, chrome
+def _init(cfg: DedupConfig, fields: Fields) -> None:
+    _STATE["cfg"], _STATE["fields"] = cfg, fields
 
 
-def _prepare(docs: list[Doc]) -> _Prepared:
+def _meta(doc: Doc) -> Doc:
+    """The document without its text but the head the report shows."""
+    return Doc(doc.id, doc.text[:HEAD], doc.source, doc.outlet, doc.date, doc.title, doc.url)
+
+
+def _count(piece: Piece) -> list[tuple[tuple[Doc | InputError, str], dict[int, str]]]:
+    """Pass 1 of a piece: each record (without text) with its short lines."""
+    lines = ChromeCounter()
+    out: list[tuple[tuple[Doc | InputError, str], dict[int, str]]] = []
+    for doc, where in parse_piece(piece, _STATE["fields"]):
+        if isinstance(doc, InputError):
+            out.append(((doc, where), {}))
+        else:
+            out.append(((_meta(doc), where), lines.short_lines(doc.text) if doc.outlet else {}))
+    return out
+
+
+def _prepare(piece: Piece, chrome: dict[str, set[str]]) -> _Prepared:
+    """Pass 2 of a piece: its documents prepared, down to band keys."""
     from dedup.pipeline import prepare_batch
 
     cfg: DedupConfig = _STATE["cfg"]
-    prepared = prepare_batch(docs, cfg, _STATE["chrome"])
+    items = parse_piece(piece, _STATE["fields"])
+    docs = [d for d, _ in items if isinstance(d, Doc)]
+    prepared = prepare_batch(docs, cfg, chrome)
     lengths = np.fromiter((len(p.shingles) for p in prepared), dtype=np.int64, count=len(docs))
     flat = (
         np.concatenate([p.shingles for p in prepared]) if prepared else np.empty(0, dtype=np.uint64)
     )
     keys = band_keys(flat_signatures(flat, lengths, cfg.lsh), banding(cfg.lsh))
     return _Prepared(
+        [(_meta(d) if isinstance(d, Doc) else d, where) for d, where in items],
+        [len(d.text) for d in docs],
         lengths,
         flat,
         keys,
@@ -141,10 +186,11 @@ class _Spill:
         return offsets, np.memmap(self.root / "shingles.u64", dtype="<u8", mode="r")
 
 
-def _chunks(docs: Iterable[Doc], size: int) -> Iterator[list[Doc]]:
-    batch: list[Doc] = []
+def pieces_of(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[Piece]:
+    """Documents already read, in pieces for `scan`."""
+    batch: list[tuple[Doc | InputError, str]] = []
     for d in docs:
-        batch.append(d)
+        batch.append((d, d.source or d.id))
         if len(batch) == size:
             yield batch
             batch = []
@@ -152,68 +198,104 @@ def _chunks(docs: Iterable[Doc], size: int) -> Iterator[list[Doc]]:
         yield batch
 
 
-def _prepared_chunks(
-    chunks: Iterator[list[Doc]], cfg: DedupConfig, chrome: dict[str, set[str]], workers: int
-) -> Iterator[tuple[list[Doc], _Prepared]]:
-    """Each chunk with its preparation, in input order; with several workers, at most
-    two chunks per worker are read ahead."""
+T = TypeVar("T")
+
+
+def _ordered(
+    pool: tuple[ProcessPoolExecutor, int] | None,
+    fn: Callable[..., T],
+    pieces: Iterable[Piece],
+    *args: Any,
+) -> Iterator[T]:
+    """`fn(piece, *args)` of every piece, in order; with a pool, at most two pieces per
+    worker are read ahead (memory stays bounded)."""
+    if pool is None:
+        for piece in pieces:
+            yield fn(piece, *args)
+        return
+    executor, workers = pool
+    pending: deque[Future[T]] = deque()
+    for piece in pieces:
+        pending.append(executor.submit(fn, piece, *args))
+        if len(pending) >= 2 * workers:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+@contextmanager
+def _pool(
+    workers: int, cfg: DedupConfig, fields: Fields
+) -> Iterator[tuple[ProcessPoolExecutor, int] | None]:
     if workers <= 1:
-        _init(cfg, chrome)
-        for docs in chunks:
-            yield docs, _prepare(docs)
+        _init(cfg, fields)
+        yield None
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, ctx, initializer=_init, initargs=(cfg, chrome)) as pool:
-        pending: deque[tuple[list[Doc], Future[_Prepared]]] = deque()
-        for docs in chunks:
-            pending.append((docs, pool.submit(_prepare, docs)))
-            if len(pending) >= 2 * workers:
-                head, fut = pending.popleft()
-                yield head, fut.result()
-        while pending:
-            head, fut = pending.popleft()
-            yield head, fut.result()
+    with ProcessPoolExecutor(workers, ctx, initializer=_init, initargs=(cfg, fields)) as pool:
+        yield pool, workers
 
 
 def scan(
-    read: Callable[[], Iterable[Doc]],
+    read: Callable[[], Iterable[Piece]],
     cfg: DedupConfig,
     *,
+    fields: Fields | None = None,
+    errors: Literal["fail", "skip"] = "fail",
+    log: ReadLog | None = None,
     workers: int | None = None,
     spill_dir: Path | None = None,
-    chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
+    stats: Callable[[dict[str, float]], None] | None = None,
 ) -> Report:
-    """Find near-duplicate documents in `read()` (called twice: it must give the same
-    documents each time), `workers` processes at once (default: every core).
+    """Find near-duplicate documents in the input `read()` gives in pieces
+    (`io.read_pieces`, or `pieces_of` for documents at hand). It is called twice and
+    must give the same input each time. `workers` processes parse and prepare the
+    pieces (default: every core); bad records and repeated ids are dealt with as
+    `read_docs` does, in input order, and logged once.
 
     With `spill_dir`, the spill files stay there (see the module docstring); otherwise
-    they go to a temporary directory, removed at the end.
+    they go to a temporary directory, removed at the end. `stats` receives the sizes
+    of what was kept: documents, candidates, index bytes (the band keys in memory) and
+    spill bytes.
     """
     workers = workers or os.cpu_count() or 1
-    counter = ChromeCounter()
-    for d in read():
-        counter.add(d.text, d.outlet)
-    chrome = {k: v for k, v in counter.lines().items() if v}
+    fields = fields or Fields()
     root = spill_dir or Path(tempfile.mkdtemp(prefix="dedup-spill-"))
     try:
-        spill = _Spill(root, cfg)
-        metas: list[Doc] = []
-        chars: dict[str, int] = {}
-        norm_chars: list[int] = []
-        found_attr: dict[str, tuple[Attribution, ...]] = {}
-        keys: list[npt.NDArray[np.uint64]] = []
-        for docs, part in _prepared_chunks(_chunks(read(), chunk), cfg, chrome, workers):
-            spill.add([d.id for d in docs], part)
-            for d, attr in zip(docs, part.attribution, strict=True):
-                head = d.text[:HEAD]
-                metas.append(Doc(d.id, head, d.source, d.outlet, d.date, d.title, d.url))
-                chars[d.id] = len(d.text)
-                found_attr[d.id] = attr
-            norm_chars += part.norm_chars
-            keys.append(part.keys)
-            if progress is not None:
-                progress(len(docs))
+        with _pool(workers, cfg, fields) as pool:
+            check = Checker(errors, log)
+            counter = ChromeCounter()
+            for counted in _ordered(pool, _count, read()):
+                for item, lines in counted:
+                    doc = check(item)
+                    if doc is not None and doc.outlet:
+                        counter.add_lines(doc.outlet, lines)
+            chrome = {k: v for k, v in counter.lines().items() if v}
+            spill = _Spill(root, cfg)
+            metas: list[Doc] = []
+            chars: dict[str, int] = {}
+            norm_chars: list[int] = []
+            found_attr: dict[str, tuple[Attribution, ...]] = {}
+            keys: list[npt.NDArray[np.uint64]] = []
+            again = Checker("skip")  # the first pass failed or logged already
+            for part in _ordered(pool, _prepare, read(), chrome):
+                keep = np.array(
+                    [again(item) is not None for item in part.items if isinstance(item[0], Doc)],
+                    dtype=bool,
+                )
+                docs = [d for d, _ in part.items if isinstance(d, Doc)]
+                docs = [d for d, k in zip(docs, keep.tolist(), strict=True) if k]
+                part = part.only(keep)
+                spill.add([d.id for d in docs], part)
+                for d, n, attr in zip(docs, part.chars, part.attribution, strict=True):
+                    metas.append(d)
+                    chars[d.id] = n
+                    found_attr[d.id] = attr
+                norm_chars += part.norm_chars
+                keys.append(part.keys)
+                if progress is not None:
+                    progress(len(docs))
         offsets, shingles = spill.close()
         band = banding(cfg.lsh)
         all_keys = np.concatenate(keys) if keys else np.empty((0, band.bands), dtype=np.uint64)
@@ -226,6 +308,17 @@ def scan(
             if accept(jac, cont, cfg.verify):
                 found.append((i, j, jac, cont))
         del shingles
+        if stats is not None:
+            spilled = sum(f.stat().st_size for f in root.iterdir())
+            stats(
+                {
+                    "documents": len(metas),
+                    "index_bytes": all_keys.nbytes,
+                    "index_bytes_per_document": all_keys.nbytes / max(1, len(metas)),
+                    "spill_bytes": spilled,
+                    "pairs": len(found),
+                }
+            )
     finally:
         if spill_dir is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -54,7 +54,7 @@ def test_stream_gives_the_report_of_run(workers: int) -> None:
     docs = corpus()
     cfg = DedupConfig.build(passages=False)
     expected = run(docs, cfg)
-    got = stream.scan(lambda: iter(docs), cfg, workers=workers, chunk=17)
+    got = stream.scan(lambda: stream.pieces_of(docs, 17), cfg, workers=workers)
     assert expected.pairs, "the corpus must hold near-duplicates"
     assert to_json(got) == to_json(expected)
     assert to_csv(got) == to_csv(expected)
@@ -67,7 +67,7 @@ def test_spill_files_follow_the_documented_format(tmp_path: Path) -> None:
     docs = corpus(40)
     cfg = DedupConfig.build(passages=False)
     spill = tmp_path / "spill"
-    stream.scan(lambda: iter(docs), cfg, workers=1, spill_dir=spill, chunk=9)
+    stream.scan(lambda: stream.pieces_of(docs, 9), cfg, workers=1, spill_dir=spill)
     meta = json.loads((spill / "meta.json").read_text())
     band = banding(cfg.lsh)
     assert meta["format"] == "dedup-spill" and meta["version"] == 1
