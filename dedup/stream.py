@@ -58,7 +58,9 @@ SPILL_VERSION = 1
 #: Documents per chunk a worker prepares at once.
 CHUNK = 2000
 #: Characters of each text the report keeps (for the table's snippets).
-HEAD = 200
+HEAD = 120
+#: Candidate pairs a worker verifies at once.
+VERIFY = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,7 @@ _STATE: dict[str, Any] = {}
 
 
 def _init(cfg: DedupConfig, fields: Fields) -> None:
+    _STATE.clear()
     _STATE["cfg"], _STATE["fields"] = cfg, fields
 
 
@@ -112,7 +115,8 @@ def _count(piece: Piece) -> list[tuple[tuple[Doc | InputError, str], dict[int, s
         if isinstance(doc, InputError):
             out.append(((doc, where), {}))
         else:
-            out.append(((_meta(doc), where), lines.short_lines(doc.text) if doc.outlet else {}))
+            meta = Doc(doc.id, "", outlet=doc.outlet)  # all the first pass needs
+            out.append(((meta, where), lines.short_lines(doc.text) if doc.outlet else {}))
     return out
 
 
@@ -159,8 +163,8 @@ class _Spill:
         ends = self.offsets[-1] + np.cumsum(part.lengths)
         self.offsets.extend(ends.tolist())
 
-    def close(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
-        """Finish the files; the offsets and a read-only map of the shingles."""
+    def close(self) -> npt.NDArray[np.int64]:
+        """Finish the files; the offsets."""
         for fh in (self.ids, self.shingles, self.bands):
             fh.close()
         offsets = np.array(self.offsets, dtype=np.int64)
@@ -181,9 +185,30 @@ class _Spill:
             },
         }
         (self.root / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        if offsets[-1] == 0:
-            return offsets, np.empty(0, dtype=np.uint64)
-        return offsets, np.memmap(self.root / "shingles.u64", dtype="<u8", mode="r")
+        return offsets
+
+
+def _verify(pairs: npt.NDArray[np.int64], root: str) -> list[tuple[int, int, float, float]]:
+    """Exact Jaccard and containment of candidate pairs, from the spill at `root`;
+    the pairs `accept` takes."""
+    if _STATE.get("spill") != root:
+        offsets = np.fromfile(Path(root) / "offsets.i64", dtype="<i8")
+        shingles = (
+            np.memmap(Path(root) / "shingles.u64", dtype="<u8", mode="r")
+            if offsets[-1]
+            else np.empty(0, dtype=np.uint64)
+        )
+        _STATE.update(spill=root, offsets=offsets, shingles=shingles)
+    offsets, shingles = _STATE["offsets"], _STATE["shingles"]
+    cfg: DedupConfig = _STATE["cfg"]
+    out = []
+    for i, j in pairs.tolist():
+        a = np.asarray(shingles[offsets[i] : offsets[i + 1]])
+        b = np.asarray(shingles[offsets[j] : offsets[j + 1]])
+        jac, cont = overlap(a, b)
+        if accept(jac, cont, cfg.verify):
+            out.append((i, j, jac, cont))
+    return out
 
 
 def pieces_of(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[Piece]:
@@ -204,7 +229,7 @@ T = TypeVar("T")
 def _ordered(
     pool: tuple[ProcessPoolExecutor, int] | None,
     fn: Callable[..., T],
-    pieces: Iterable[Piece],
+    pieces: Iterable[Any],
     *args: Any,
 ) -> Iterator[T]:
     """`fn(piece, *args)` of every piece, in order; with a pool, at most two pieces per
@@ -296,18 +321,14 @@ def scan(
                 keys.append(part.keys)
                 if progress is not None:
                     progress(len(docs))
-        offsets, shingles = spill.close()
-        band = banding(cfg.lsh)
-        all_keys = np.concatenate(keys) if keys else np.empty((0, band.bands), dtype=np.uint64)
-        lengths = np.diff(offsets)
-        found = []
-        for i, j in key_candidates(all_keys, lengths > 0).tolist():
-            a = shingles[offsets[i] : offsets[i + 1]]
-            b = shingles[offsets[j] : offsets[j + 1]]
-            jac, cont = overlap(np.asarray(a), np.asarray(b))
-            if accept(jac, cont, cfg.verify):
-                found.append((i, j, jac, cont))
-        del shingles
+            offsets = spill.close()
+            band = banding(cfg.lsh)
+            all_keys = np.concatenate(keys) if keys else np.empty((0, band.bands), dtype=np.uint64)
+            cands = key_candidates(all_keys, np.diff(offsets) > 0)
+            found = []
+            chunks = (cands[k : k + VERIFY] for k in range(0, len(cands), VERIFY))
+            for verified in _ordered(pool, _verify, chunks, str(root)):
+                found += verified
         if stats is not None:
             spilled = sum(f.stat().st_size for f in root.iterdir())
             stats(
