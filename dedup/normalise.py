@@ -160,6 +160,9 @@ def _nfkc(text: str) -> tuple[str, npt.NDArray[np.int64]]:
         "NFKC", text := _SPACE_RE.sub(" ", text)
     ):
         return text, np.arange(len(text), dtype=np.int64)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if np.count_nonzero(_unstable()[codes]) <= _FEW:
+        return _nfkc_pieces(text)  # a few odd characters: only their words
     whole = unicodedata.normalize("NFKC", text)
     if len(whole) == len(text):
         # Same white space at the same places: every word kept its length (marks were
@@ -169,6 +172,63 @@ def _nfkc(text: str) -> tuple[str, npt.NDArray[np.int64]]:
         after = np.frombuffer(whole.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         if np.array_equal(table[before] == _SPACE, table[after] == _SPACE):
             return whole, np.arange(len(text), dtype=np.int64)
+    return _nfkc_pieces(text)
+
+
+#: Up to this many characters NFKC may change, only their words are normalised.
+_FEW = 64
+
+
+@lru_cache(maxsize=1)
+def _unstable() -> npt.NDArray[np.bool_]:
+    """Code points NFKC may change in context: those it changes alone, combining marks
+    (reordered), characters that compose with the one before them, and everything
+    beyond the BMP (not examined: treated as unstable)."""
+    table = np.ones(0x110000, dtype=bool)
+    table[:0x10000] = False
+    for c in range(0x10000):
+        ch = chr(c)
+        if unicodedata.combining(ch) or unicodedata.normalize("NFKC", ch) != ch:
+            table[c] = True
+        parts = unicodedata.decomposition(ch).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            table[int(parts[1], 16)] = True
+    table[0x1161:0x1176] = True  # Hangul vowel and trailing jamo compose algorithmically
+    table[0x11A8:0x11C3] = True
+    return table
+
+
+def _nfkc_pieces(text: str) -> tuple[str, npt.NDArray[np.int64]]:
+    """NFKC of the words holding a character NFKC may change; the others as they are."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = _table()[codes] == _SPACE
+    bad = np.flatnonzero(_unstable()[codes])
+    if space[bad].any():
+        return _nfkc_every_piece(text)
+    # The word around each such character: from after the space before it to the next.
+    spaces = np.concatenate([[-1], np.flatnonzero(space), [len(text)]])
+    at = np.searchsorted(spaces, bad)
+    starts, ends = spaces[at - 1] + 1, spaces[at]
+    parts: list[str] = []
+    maps: list[npt.NDArray[np.int64]] = []
+    done = 0
+    for s, e in sorted(set(zip(starts.tolist(), ends.tolist(), strict=True))):
+        parts.append(text[done:s])
+        maps.append(np.arange(done, s, dtype=np.int64))
+        word = unicodedata.normalize("NFKC", text[s:e])
+        kk, mm = e - s, len(word)
+        pos = np.arange(mm, dtype=np.int64)
+        within = np.where(pos == mm - 1, kk - 1, np.minimum(pos * kk // max(mm, 1), kk - 1))
+        parts.append(word)
+        maps.append(s + within)
+        done = e
+    parts.append(text[done:])
+    maps.append(np.arange(done, len(text), dtype=np.int64))
+    return "".join(parts), np.concatenate(maps)
+
+
+def _nfkc_every_piece(text: str) -> tuple[str, npt.NDArray[np.int64]]:
+    """NFKC piece by piece (white space runs and words)."""
     pieces = _PIECES.findall(text)
     norms = [unicodedata.normalize("NFKC", p) for p in pieces]
     k = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))

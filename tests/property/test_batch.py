@@ -83,3 +83,19 @@ def test_name_starts_batch_equals_name_starts(texts: list[str], seed: int) -> No
     tokens = [tokenise(n, ShingleConfig(seed=seed)) for n in norms]
     expected = [attribution.name_starts(n, t, seed) for n, t in zip(norms, tokens, strict=True)]
     assert attribution.name_starts_batch(norms, tokens, seed) == expected
+
+
+@given(
+    st.one_of(
+        any_text,
+        news_text,
+        st.text(alphabet="ﻻﷲ…ﺍe\u0301\u0651\u064e \u1100\u1161\u11a8가", max_size=40),
+    )
+)
+def test_nfkc_of_the_odd_words_equals_nfkc_of_every_word(text: str) -> None:
+    from dedup.normalise import _nfkc_every_piece, _nfkc_pieces
+
+    a_text, a_map = _nfkc_every_piece(text)
+    b_text, b_map = _nfkc_pieces(text)
+    assert a_text == b_text
+    assert np.array_equal(a_map, b_map)
