@@ -415,8 +415,9 @@ def _line_spans(text: str, s: int, e: int, norm_line: str, names: list[_Name]) -
     head = _dateline(text, s, e, inside)
     if head is not None:
         out.append(head)
-    for m in _BYLINE_PARENS.finditer(line):
-        out.append(Attribution("byline", s + m.start(), s + m.end(), m.group()))
+    if " by " in line:  # the cheap tests first: each is needed for its pattern to match
+        for m in _BYLINE_PARENS.finditer(line):
+            out.append(Attribution("byline", s + m.start(), s + m.end(), m.group()))
     tail = _caption_credit(text, s, e, inside)
     if tail is not None and (head is None or tail.start >= head.end):
         out.append(tail)
@@ -425,13 +426,13 @@ def _line_spans(text: str, s: int, e: int, norm_line: str, names: list[_Name]) -
 
 def _dateline(text: str, s: int, e: int, inside: list[_Name]) -> Attribution | None:
     line = text[s:e]
-    for rx in (_CAPS_DATELINE, _PAREN_DATELINE):
+    for rx in (_CAPS_DATELINE, _PAREN_DATELINE) if "(" in line else ():
         m = rx.match(line)
         if m:
             ag = _in(inside, s + m.start("ag"), s + m.end("ag"))
             if ag and len(m.group("place").split()) <= 4:
                 return _head(text, s, m.end(), ag)
-    m = _SLASH_DATELINE.match(line)
+    m = _SLASH_DATELINE.match(line) if "/" in line else None
     named = _in(inside, s + m.start("name"), s + m.end("name")) if m else []
     if m and (named or all("\u0600" <= c <= "\u06ff" for c in m.group("name"))):
         return _head(text, s, m.end(), named)
@@ -459,7 +460,7 @@ def _head(text: str, s: int, length: int, names: list[_Name]) -> Attribution:
 
 def _caption_credit(text: str, s: int, e: int, inside: list[_Name]) -> Attribution | None:
     line = text[s:e]
-    m = _TRAILING_PARENS.search(line)
+    m = _TRAILING_PARENS.search(line) if line.endswith(")") else None
     if m:
         cs, ce = s + m.start(1), s + m.end(1)
         first = [n for n in _in(inside, cs, ce) if not n.entry.dateline_only]
@@ -471,7 +472,7 @@ def _caption_credit(text: str, s: int, e: int, inside: list[_Name]) -> Attributi
                 return Attribution(
                     "caption_credit", s + m.start(), s + m.end(), m.group(), agencies, outlets
                 )
-    b = _BARE_CREDIT.search(line)
+    b = _BARE_CREDIT.search(line) if "/" in line else None
     if b:
         agencies, outlets = _ids(_in(inside, s + b.start(), s + b.end()))
         return Attribution(
