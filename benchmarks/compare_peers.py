@@ -138,16 +138,19 @@ TOOLS = {
 EXTERNAL = ("text-dedup", "datatrove")
 
 
+#: Tools that run in this process on records read before the clock starts.
+IN_PROCESS = ("datasketch", "xxh3 floor")
+
+
 def child(tool: str, corpus: Path) -> None:
-    records = load(corpus)
+    records = load(corpus) if tool in IN_PROCESS else []
     start = time.perf_counter()
     pairs = TOOLS[tool](records, corpus)
     seconds = time.perf_counter() - start
-    # Peak of this process or of any process it ran (dedup's workers, the peers).
-    rss = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    )
+    # Peak of this process, or of the largest process it ran (dedup and its workers,
+    # the peers).
+    who = resource.RUSAGE_SELF if tool in IN_PROCESS else resource.RUSAGE_CHILDREN
+    rss = resource.getrusage(who).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "pairs": pairs, "peak_mib": rss}))
 
 

@@ -61,12 +61,16 @@ def prepare_batch(
     cfg: DedupConfig,
     chrome: Mapping[str, set[str]] | None = None,
     norms: Sequence[Normalised] | None = None,
+    *,
+    sets: bool = True,
 ) -> list[Prepared]:
     """`prepare` of many documents, tokenised together in numpy passes.
 
     Args:
         chrome: each outlet's recurring lines (`attribution.recurring_lines`).
         norms: the documents' normalised texts, when already made.
+        sets: False leaves each document's shingle hashes in text order with repeats
+            (their MinHash is the same; sorting is left to whoever needs the set).
     """
     if norms is None:
         norms = [normalise(d.text) for d in docs]
@@ -85,10 +89,10 @@ def prepare_batch(
             tokens = toks  # nothing but attribution: match it as it is, so copies still match
         kept.append(tokens)
         founds.append(tuple(found))
-    sets = shingle_sets([t.hashes for t in kept], cfg.shingle.size)
+    shingled = shingle_sets([t.hashes for t in kept], cfg.shingle.size, unique=sets)
     return [
-        Prepared(doc, norm, tokens, shingled, found)
-        for doc, norm, tokens, shingled, found in zip(docs, norms, kept, sets, founds, strict=True)
+        Prepared(doc, norm, tokens, sh, found)
+        for doc, norm, tokens, sh, found in zip(docs, norms, kept, shingled, founds, strict=True)
     ]
 
 

@@ -256,9 +256,10 @@ def shingle_hashes(token_hashes: npt.NDArray[np.uint64], size: int) -> npt.NDArr
 
 
 def shingle_sets(
-    token_hashes: Sequence[npt.NDArray[np.uint64]], size: int
+    token_hashes: Sequence[npt.NDArray[np.uint64]], size: int, *, unique: bool = True
 ) -> list[npt.NDArray[np.uint64]]:
-    """`distinct(shingle_hashes(h, size))` of each array, the hashing done in one pass.
+    """`distinct(shingle_hashes(h, size))` of each array, the hashing done in one pass
+    (with `unique` False, `shingle_hashes(h, size)`: in order, repeats kept).
 
     Example:
         >>> h = np.arange(1, 6, dtype=np.uint64)
@@ -272,9 +273,8 @@ def shingle_sets(
     every = shingle_hashes(flat, size)
     starts = np.cumsum(lengths) - lengths
     counts = np.maximum(lengths - size + 1, 0)
-    return [
-        distinct(every[a : a + c]) for a, c in zip(starts.tolist(), counts.tolist(), strict=True)
-    ]
+    pick = distinct if unique else (lambda x: x)
+    return [pick(every[a : a + c]) for a, c in zip(starts.tolist(), counts.tolist(), strict=True)]
 
 
 def shingles(norm: Normalised, cfg: ShingleConfig) -> npt.NDArray[np.uint64]:

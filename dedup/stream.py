@@ -7,7 +7,7 @@ The same result as `pipeline.run` with passages off, computed differently:
 2. A second pass cuts the input into chunks; worker processes prepare each chunk
    (normalise, attribution, tokens, shingles, MinHash, band keys) while the main
    process reads the next ones (a few chunks in flight at most). Each chunk's shingle
-   sets go to a spill directory on disk; memory keeps only each document's metadata,
+   hashes go to a spill directory on disk; memory keeps only each document's metadata,
    attribution and band keys (bands x 8 bytes).
 3. Candidates come from the band keys; each is verified exactly against the shingle
    sets, read back from the spill through a memory map.
@@ -19,7 +19,8 @@ The spill directory (kept with `dedup scan --spill-dir DIR`) holds, all little-e
 * ``ids.jsonl``: one JSON string per line, the document ids in input order;
 * ``offsets.i64``: n + 1 int64, where each document's shingles start and end in
   ``shingles.u64`` (counted in values);
-* ``shingles.u64``: the shingle sets (uint64, each sorted and distinct), concatenated;
+* ``shingles.u64``: each document's shingle hashes (uint64) in text order, repeats kept
+  (the set is their distinct values), concatenated;
 * ``bands.u64``: n x b uint64 band keys, row by row (`lsh.band_keys`).
 """
 
@@ -42,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import __version__
+from dedup.arrays import distinct
 from dedup.attribution import Attribution, ChromeCounter
 from dedup.cluster import clusters
 from dedup.config import DedupConfig
@@ -127,7 +129,7 @@ def _prepare(piece: Piece, chrome: dict[str, set[str]]) -> _Prepared:
     cfg: DedupConfig = _STATE["cfg"]
     items = parse_piece(piece, _STATE["fields"])
     docs = [d for d, _ in items if isinstance(d, Doc)]
-    prepared = prepare_batch(docs, cfg, chrome)
+    prepared = prepare_batch(docs, cfg, chrome, sets=False)
     lengths = np.fromiter((len(p.shingles) for p in prepared), dtype=np.int64, count=len(docs))
     flat = (
         np.concatenate([p.shingles for p in prepared]) if prepared else np.empty(0, dtype=np.uint64)
@@ -203,8 +205,8 @@ def _verify(pairs: npt.NDArray[np.int64], root: str) -> list[tuple[int, int, flo
     cfg: DedupConfig = _STATE["cfg"]
     out = []
     for i, j in pairs.tolist():
-        a = np.asarray(shingles[offsets[i] : offsets[i + 1]])
-        b = np.asarray(shingles[offsets[j] : offsets[j + 1]])
+        a = distinct(np.asarray(shingles[offsets[i] : offsets[i + 1]]))
+        b = distinct(np.asarray(shingles[offsets[j] : offsets[j + 1]]))
         jac, cont = overlap(a, b)
         if accept(jac, cont, cfg.verify):
             out.append((i, j, jac, cont))
