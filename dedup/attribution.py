@@ -204,15 +204,7 @@ def name_starts(norm: Normalised, tokens: Tokens, seed: int) -> list[int] | None
     (hashed with `seed`): the starts of the tokens a name can begin with. None means
     anywhere (the text has marks or underscores inside words, which a name may follow
     without a word boundary), and `names_in` then scans the whole text."""
-    firsts = _first_tokens(seed)
-    if firsts is None:
-        return None
-    codes = np.frombuffer(norm.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if _mark_or_underscore()[codes].any():
-        return None
-    at = np.minimum(np.searchsorted(firsts, tokens.hashes), len(firsts) - 1)
-    starts: list[int] = tokens.starts[firsts[at] == tokens.hashes].tolist()
-    return starts
+    return name_starts_batch([norm], [tokens], seed)[0]
 
 
 def name_starts_batch(
