@@ -346,8 +346,11 @@ def find(
     norm: Normalised | None = None,
     cat: Catalogue | None = None,
     starts: Sequence[int] | None = None,
+    lines: Sequence[tuple[int, int, str]] | None = None,
 ) -> list[Attribution]:
     """Every attribution span of `text`, sorted by start; spans do not overlap.
+
+    `lines` are its `normalised_lines`, when already made.
 
     Example:
         >>> found = find("نص الخبر.\\nالمصدر : الجزيرة + وكالات")
@@ -358,7 +361,7 @@ def find(
     norm = norm or normalise(text)
     names = names_in(text, norm, cat, starts=starts)
     found: list[Attribution] = []
-    for s, e, norm_line in normalised_lines(text, norm):
+    for s, e, norm_line in lines if lines is not None else normalised_lines(text, norm):
         found.extend(_line_spans(text, s, e, norm_line, names))
     taken = [(a.start, a.end) for a in found]
     for n in names:
@@ -552,14 +555,21 @@ def recurring_lines(
 
 
 def with_recurring(
-    text: str, found: list[Attribution], chrome: set[str], norm: Normalised | None = None
+    text: str,
+    found: list[Attribution],
+    chrome: set[str],
+    norm: Normalised | None = None,
+    lines: Sequence[tuple[int, int, str]] | None = None,
 ) -> list[Attribution]:
-    """`found` plus a boilerplate span for every line of `text` in `chrome`."""
+    """`found` plus a boilerplate span for every line of `text` in `chrome` (`lines`: its
+    `normalised_lines`, when already made)."""
     if not chrome:
         return found
     taken = [(a.start, a.end) for a in found if a.kind != "cited_source"]
     extra = []
-    for s, e, line in normalised_lines(text, norm or normalise(text)):
+    if lines is None:
+        lines = normalised_lines(text, norm or normalise(text))
+    for s, e, line in lines:
         if line in chrome and not any(a < e and s < b for a, b in taken):
             extra.append(Attribution("boilerplate", s, e, text[s:e]))
     kept = [

@@ -143,8 +143,7 @@ def read_pieces(
                 if lines:
                     yield RawLines(name, first, lines)
         except (OSError, EOFError) as exc:
-            reason = getattr(exc, "strerror", None) or exc or "truncated file"
-            raise InputError(name, f"cannot read: {reason}") from exc
+            raise _read_error(name, exc) from exc
 
 
 def _jsonl_source(path: str, stdin: Path | None) -> tuple[Callable[[], IO[bytes]], str] | None:
@@ -219,8 +218,12 @@ def _read_one(path: str, fields: Fields, stdin: Path | None = None) -> Iterator[
                 "(a feed), .warc or .wet",
             )
     except (OSError, EOFError) as exc:
-        reason = getattr(exc, "strerror", None) or exc or "truncated file"
-        raise InputError(path, f"cannot read: {reason}") from exc
+        raise _read_error(path, exc) from exc
+
+
+def _read_error(path: str, exc: OSError | EOFError) -> InputError:
+    reason = getattr(exc, "strerror", None) or exc or "truncated file"
+    return InputError(path, f"cannot read: {reason}")
 
 
 def _looks_like_feed(p: Path, name: str) -> bool:

@@ -162,7 +162,7 @@ def _nfkc(text: str) -> tuple[str, npt.NDArray[np.int64]]:
         return text, np.arange(len(text), dtype=np.int64)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if np.count_nonzero(_unstable()[codes]) <= _FEW:
-        return _nfkc_pieces(text)  # a few odd characters: only their words
+        return _nfkc_pieces(text, codes)  # a few odd characters: only their words
     whole = unicodedata.normalize("NFKC", text)
     if len(whole) == len(text):
         # Same white space at the same places: every word kept its length (marks were
@@ -198,9 +198,13 @@ def _unstable() -> npt.NDArray[np.bool_]:
     return table
 
 
-def _nfkc_pieces(text: str) -> tuple[str, npt.NDArray[np.int64]]:
-    """NFKC of the words holding a character NFKC may change; the others as they are."""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def _nfkc_pieces(
+    text: str, codes: npt.NDArray[np.uint32] | None = None
+) -> tuple[str, npt.NDArray[np.int64]]:
+    """NFKC of the words holding a character NFKC may change; the others as they are.
+    `codes` are the text's code points, when already made."""
+    if codes is None:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     space = _table()[codes] == _SPACE
     bad = np.flatnonzero(_unstable()[codes])
     if space[bad].any():

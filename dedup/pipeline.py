@@ -80,10 +80,11 @@ def prepare_batch(
     starts = attribution.name_starts_batch(norms, words, seed)
     kept, founds = [], []
     for doc, norm, toks, at in zip(docs, norms, every, starts, strict=True):
-        found = attribution.find(doc.text, norm=norm, starts=at)
-        lines = chrome.get(doc.outlet or "") if chrome else None
-        if lines:
-            found = attribution.with_recurring(doc.text, found, lines, norm)
+        lines = attribution.normalised_lines(doc.text, norm)
+        found = attribution.find(doc.text, norm=norm, starts=at, lines=lines)
+        recurring = chrome.get(doc.outlet or "") if chrome else None
+        if recurring:
+            found = attribution.with_recurring(doc.text, found, recurring, norm, lines)
         tokens = without(toks, norm, attribution.excluded_spans(found))
         if len(tokens) < cfg.shingle.size:
             tokens = toks  # nothing but attribution: match it as it is, so copies still match
