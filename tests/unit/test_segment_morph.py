@@ -59,3 +59,10 @@ def test_stem_keeps_two_letters_and_stopwords_are_normalised() -> None:
     assert len(stem("وال")) >= 2
     assert "في" in STOPWORDS and "the" in STOPWORDS
     assert all(w == w.casefold() for w in STOPWORDS)
+
+
+def test_stopwords_are_in_normal_form() -> None:
+    from dedup.morph import STOPWORDS
+    from dedup.normalise import normalise
+
+    assert sorted(w for w in STOPWORDS if normalise(w).text != w) == []
