@@ -547,6 +547,13 @@ def index_create(
         int | None, typer.Option(help="n of the n-grams.", min=1, max=32)
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the MinHash permutations.", min=0)] = 1,
+    passages: Annotated[
+        bool,
+        typer.Option(
+            help="Keep texts and passage fingerprints, to report passages items share with "
+            "stored documents (--no-passages: a smaller index, duplicates only)."
+        ),
+    ] = True,
 ) -> None:
     """Create an empty index; its parameters are fixed from then on.
 
@@ -561,7 +568,7 @@ def index_create(
             shingle_kind=shingle.value,
             shingle_size=shingle_size,
             seed=seed,
-            passages=False,
+            passages=passages,
         )
         store = create_index(folder, IndexParams.from_config(cfg))
         typer.echo(f"created {folder}: {json.dumps(store.params.as_dict())}", err=True)

@@ -276,11 +276,15 @@ def _kept_grams(
 
 
 def _units(
-    docs: list[PassageDoc], groups: list[int], cfg: PassageConfig
+    docs: list[PassageDoc], groups: list[int], cfg: PassageConfig, paired: int | None = None
 ) -> tuple[npt.NDArray[np.uint64], I64, I64]:
     """Every unit's kept grams as runs of one flat array: (flat, run lengths, rows of
-    (doc, token start, token end)). Windows of 1 to `cfg.window` sentences."""
+    (doc, token start, token end)). Windows of 1 to `cfg.window` sentences. Only the
+    first `paired` documents have units (the others inform gram frequency only)."""
     kept, keeps = _kept_grams(docs, groups, cfg)
+    if paired is not None:
+        kept = kept[: int(sum(int(k.sum()) for k in keeps[:paired]))]
+        docs, keeps = docs[:paired], keeps[:paired]
     starts: list[I64] = []
     ends: list[I64] = []
     rows: list[I64] = []
@@ -307,12 +311,16 @@ PairFilter = Callable[[I64, I64], npt.NDArray[np.bool_]]
 
 
 def _candidate_units(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], pair_ok: PairFilter
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int],
+    pair_ok: PairFilter,
+    paired: int | None = None,
 ) -> I64:
     """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
-    across documents `pair_ok` allows: rows (a doc, a t0, a t1, b doc, b t0, b t1) with
-    a doc < b doc."""
-    flat, size, rows = _units(docs, groups, cfg)
+    across documents `pair_ok` allows (among the first `paired`): rows (a doc, a t0,
+    a t1, b doc, b t0, b t1) with a doc < b doc."""
+    flat, size, rows = _units(docs, groups, cfg, paired)
     if not len(size):
         return np.empty((0, 6), dtype=np.int64)
     lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
@@ -333,20 +341,35 @@ def _candidate_units(
 
 
 def _regions(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], pair_ok: PairFilter
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int],
+    pair_ok: PairFilter,
+    paired: int | None = None,
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Candidate unit pairs merged into regions, grouped by document pair:
     (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, pair_ok).tolist():
+    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, pair_ok, paired).tolist():
         found[(da, db)].append((a0, a1, b0, b1))
     return {k: merge_rectangles(v) for k, v in found.items()}
 
 
-def _pair_filter(groups: list[int], focus: int | None, sides: list[int] | None) -> PairFilter:
+def _pair_filter(
+    groups: list[int],
+    focus: int | None,
+    sides: list[int] | None,
+    pairs: Sequence[tuple[int, int]] | None = None,
+) -> PairFilter:
     """Which (document, document) index pairs may share passages."""
     g = np.asarray(groups, dtype=np.int64)
     side = np.asarray(sides, dtype=np.int64) if sides is not None else None
+    n = np.int64(len(groups))
+    allowed = (
+        distinct(np.array([min(x, y) * n + max(x, y) for x, y in pairs], dtype=np.int64))
+        if pairs is not None
+        else None
+    )
 
     def ok(x: I64, y: I64) -> npt.NDArray[np.bool_]:
         keep: npt.NDArray[np.bool_] = g[x] != g[y]
@@ -354,6 +377,8 @@ def _pair_filter(groups: list[int], focus: int | None, sides: list[int] | None) 
             keep &= (x < focus) & (y < focus)
         if side is not None:
             keep &= side[x] != side[y]
+        if allowed is not None:
+            keep &= np.isin(np.minimum(x, y) * n + np.maximum(x, y), allowed)
         return keep
 
     return ok
@@ -595,20 +620,25 @@ def find(
     groups: list[int] | None = None,
     focus: int | None = None,
     sides: list[int] | None = None,
+    pairs: Sequence[tuple[int, int]] | None = None,
+    paired: int | None = None,
 ) -> list[Passage]:
     """Every passage shared by two different documents, sorted by (a, a start, b, b start).
 
     `groups` labels near-duplicate documents: they count once in word rarity, and
     passages between them are not reported (the whole text is shared). With `focus`,
     only documents before that index are paired; the others inform word rarity. With
-    `sides`, only documents on different sides pair (suspicious against sources).
+    `sides`, only documents on different sides pair (suspicious against sources); with
+    `pairs`, only those index pairs (an item against its stored candidates). With
+    `paired`, documents from that index on only inform word rarity: they have no
+    units at all (unlike `focus`, whose other documents still fill LSH buckets).
     """
     docs = weigh(docs, groups)
     out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
-    pair_ok = _pair_filter(groups, focus, sides)
-    aligned = _regions(docs, cfg, groups, pair_ok)
-    bags = _bag_regions(docs, cfg, groups, pair_ok) if cfg.bag_window else {}
+    pair_ok = _pair_filter(groups, focus, sides, pairs)
+    aligned = _regions(docs, cfg, groups, pair_ok, paired)
+    bags = _bag_regions(docs[:paired], cfg, groups, pair_ok) if cfg.bag_window else {}
     for da, db in sorted(set(aligned) | set(bags)):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup import __version__, attribution
+from dedup import __version__, attribution, fingerprint
 from dedup import passages as passage_stage
 from dedup.attribution import Attribution
 from dedup.cluster import clusters, components, coverage, reuse_clusters
@@ -34,6 +34,13 @@ Progress = Callable[[int], None]
 
 #: Documents prepared together (tokenised in one numpy pass).
 BATCH = 1000
+#: Incoming items whose passages are aligned together (with their stored candidates).
+INDEX_PASSAGE_CHUNK = 200
+#: Stored documents (the first stored) that inform word rarity, with the items and
+#: their candidates, when items are aligned against stored documents.
+INDEX_BACKGROUND = 50
+
+U64 = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +131,19 @@ def find_pairs(
     return found
 
 
+def _words(p: Prepared, cfg: DedupConfig) -> Tokens:
+    """A document's word tokens outside attribution (its tokens, unless shingles are
+    character n-grams)."""
+    if cfg.shingle.kind == "word":
+        return p.tokens
+    word = ShingleConfig(seed=cfg.shingle.seed)
+    return without(tokenise(p.norm, word), p.norm, attribution.excluded_spans(p.attribution))
+
+
 def _passage_docs(prepared: Sequence[Prepared], cfg: DedupConfig) -> list[passage_stage.PassageDoc]:
-    word = ShingleConfig()
-
-    def words(p: Prepared) -> Tokens:
-        if cfg.shingle.kind == "word":
-            return p.tokens
-        return without(tokenise(p.norm, word), p.norm, attribution.excluded_spans(p.attribution))
-
-    return passage_stage.prepare_batch([(p.doc, p.norm, words(p)) for p in prepared], cfg.passage)
+    return passage_stage.prepare_batch(
+        [(p.doc, p.norm, _words(p, cfg)) for p in prepared], cfg.passage
+    )
 
 
 def _shared(
@@ -263,7 +274,7 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
 
 @dataclass(frozen=True, slots=True)
 class IndexMatch:
-    """A stored (or earlier in the batch) document an item duplicates."""
+    """A stored document an incoming item duplicates."""
 
     id: str
     jaccard: float
@@ -271,13 +282,30 @@ class IndexMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexPassage:
+    """A passage an incoming item shares with a stored document (or an earlier item
+    of the same batch): offsets into the item's and the other's original texts."""
+
+    id: str
+    start: int
+    end: int
+    other_start: int
+    other_end: int
+    weight: float
+    text: str
+    other_text: str
+    uncredited: bool
+
+
+@dataclass(frozen=True, slots=True)
 class IndexItem:
     """What an index says of one incoming item."""
 
     id: str
-    status: str  # "new" or "duplicate"
+    status: str  # "new", "duplicate" or "shares" (passages with stored items)
     matches: tuple[IndexMatch, ...]
     stored: bool
+    passages: tuple[IndexPassage, ...] = ()
 
 
 def index_config(params: IndexParams) -> DedupConfig:
@@ -296,8 +324,108 @@ def index_config(params: IndexParams) -> DedupConfig:
             rows=params.rows,
         ),
         verify=VerifyConfig(threshold=params.threshold),
-        passages=False,
+        passages=params.passages,
     )
+
+
+def _fingerprints(prepared: Sequence[Prepared], cfg: DedupConfig, window: int) -> list[U64]:
+    """Each document's passage fingerprints, from the word tokens passages use."""
+    seed = cfg.shingle.seed
+    return [fingerprint.fingerprints(_words(p, cfg).hashes, seed, window) for p in prepared]
+
+
+def _stored(store: IndexStore, ids: Iterable[str], cfg: DedupConfig) -> list[Prepared]:
+    """Stored documents, read back with their texts and prepared, by id (or in the order
+    of `ids` when it is a list)."""
+    got = store.get(ids, texts=True)
+    order = list(ids) if isinstance(ids, list) else sorted(got)
+    docs = [
+        Doc(i, d.text or "", d.source, d.outlet, d.date, d.title, d.url)
+        for i in order
+        if (d := got.get(i)) is not None
+    ]
+    return prepare_batch(docs, cfg)
+
+
+def _index_passages(
+    store: IndexStore,
+    prepared: Sequence[Prepared],
+    cfg: DedupConfig,
+    fps: Sequence[U64],
+    duplicates: Sequence[set[tuple[str, str | int]]],
+    earlier_ok: Callable[[int], bool],
+) -> list[list[IndexPassage]]:
+    """Passages each item shares with the stored documents (and the earlier items of
+    the batch for which `earlier_ok`) that share most of its fingerprints, leaving
+    out the ones it duplicates. Items go in chunks, each aligned together with its
+    candidates (who also inform word rarity)."""
+    shared = store.sharing(fps)
+    postings: dict[int, list[int]] = {}
+    for i, f in enumerate(fps):
+        for key in f.tolist():
+            postings.setdefault(key, []).append(i)
+    most = fingerprint.max_postings(len(fps))  # the batch's own set phrases
+    postings = {k: v for k, v in postings.items() if len(v) <= most}
+    cands: list[list[tuple[str, str | int]]] = []
+    for j, f in enumerate(fps):
+        earlier: dict[int, int] = {}
+        for key in f.tolist():
+            for i in postings.get(key, ()):
+                if i < j and earlier_ok(i):
+                    earlier[i] = earlier.get(i, 0) + 1
+        counts: list[tuple[tuple[str, str | int], int]] = [
+            (("stored", sid), n) for sid, n in shared[j]
+        ]
+        counts += [(("item", i), n) for i, n in earlier.items()]
+        cands.append(fingerprint.rank(counts, duplicates[j]))
+    out: list[list[IndexPassage]] = [[] for _ in prepared]
+    background: list[Prepared] | None = None
+    for lo in range(0, len(prepared), INDEX_PASSAGE_CHUNK):
+        chunk = range(lo, min(lo + INDEX_PASSAGE_CHUNK, len(prepared)))
+        if not any(cands[j] for j in chunk):
+            continue
+        wanted = [c for j in chunk for c in cands[j]]
+        items = sorted({*chunk, *(int(k) for kind, k in wanted if kind == "item")})
+        got = {str(k) for kind, k in wanted if kind == "stored"}
+        stored_docs = _stored(store, got, cfg)
+        docs = [prepared[i] for i in items] + stored_docs
+        paired = len(docs)
+        if background is None:
+            background = _stored(store, store.first(INDEX_BACKGROUND), cfg)
+        docs += [b for b in background if b.doc.id not in got]
+        where: dict[tuple[str, str | int], int] = {("item", i): n for n, i in enumerate(items)}
+        where.update({("stored", p.doc.id): len(items) + n for n, p in enumerate(stored_docs)})
+        owner = {}  # (smaller, larger) position → (the item's, the other's)
+        for j in chunk:
+            for c in cands[j]:
+                if c in where:
+                    x, y = where[("item", j)], where[c]
+                    owner[(min(x, y), max(x, y))] = (x, y)
+        pds = _passage_docs(docs, cfg)
+        credited = [attribution.credits_agency(p.attribution) for p in docs]
+        for m in passage_stage.find(pds, cfg.passage, pairs=list(owner.values()), paired=paired):
+            sp = _shared(m, docs, pds, credited, by_id=False)
+            x, y = owner[(min(m.a, m.b), max(m.a, m.b))]
+            mine = m.a == x
+            start, end = (sp.a_start, sp.a_end) if mine else (sp.b_start, sp.b_end)
+            o_start, o_end = (sp.b_start, sp.b_end) if mine else (sp.a_start, sp.a_end)
+            other = docs[y].doc
+            out[items[x]].append(
+                IndexPassage(
+                    other.id,
+                    start,
+                    end,
+                    o_start,
+                    o_end,
+                    sp.weight,
+                    docs[x].doc.text[start:end],
+                    other.text[o_start:o_end],
+                    sp.uncredited,
+                )
+            )
+    for found in out:
+        found.sort(key=lambda p: (p.start, p.id, p.other_start))
+    return out
 
 
 def index_items(
@@ -317,25 +445,53 @@ def index_items(
     earlier: dict[int, list[int]] = {}
     for i, j in candidates(sigs, band, valid).tolist():
         earlier.setdefault(j, []).append(i)
-    items, keep = [], []
+    matches: list[list[IndexMatch]] = []
+    dups: list[set[tuple[str, str | int]]] = []
+    keep: list[int] = []
     for j, p in enumerate(prepared):
-        found = []
+        found, of = [], set[tuple[str, str | int]]()
         for sid in stored_cands[j]:
             jac, cont = overlap(p.shingles, stored[sid].shingles)
             if accept(jac, cont, cfg.verify):
                 found.append(IndexMatch(sid, round(jac, 6), round(cont, 6)))
+                of.add(("stored", sid))
         for i in earlier.get(j, []):
             if skip_duplicates and i not in keep:
                 continue  # an earlier item that is not being stored
             jac, cont = overlap(p.shingles, prepared[i].shingles)
             if accept(jac, cont, cfg.verify):
                 found.append(IndexMatch(prepared[i].doc.id, round(jac, 6), round(cont, 6)))
+                of.add(("item", i))
         found.sort(key=lambda m: (-m.jaccard, m.id))
-        status = "duplicate" if found else "new"
-        will_store = store_items and (status == "new" or not skip_duplicates)
-        if will_store:
+        matches.append(found)
+        dups.append(of)
+        if store_items and (not found or not skip_duplicates):
             keep.append(j)
-        items.append(IndexItem(p.doc.id, status, tuple(found), will_store))
+    window = store.params.fingerprint_window
+    fps = _fingerprints(prepared, cfg, window) if store.params.passages else []
+    kept = set(keep)
+    shares = (
+        _index_passages(
+            store,
+            prepared,
+            cfg,
+            fps,
+            dups,
+            lambda i: i in kept if skip_duplicates else True,
+        )
+        if store.params.passages
+        else [[] for _ in prepared]
+    )
+    items = [
+        IndexItem(
+            p.doc.id,
+            "duplicate" if found else "shares" if passages else "new",
+            tuple(found),
+            j in kept,
+            tuple(passages),
+        )
+        for j, (p, found, passages) in enumerate(zip(prepared, matches, shares, strict=True))
+    ]
     if store_items and keep:
         store.add(
             [
@@ -349,6 +505,8 @@ def index_items(
                     len(prepared[j].doc.text),
                     sigs[j],
                     prepared[j].shingles,
+                    prepared[j].doc.text if store.params.passages else None,
+                    fps[j] if store.params.passages else None,
                 )
                 for j in keep
             ],

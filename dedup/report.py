@@ -489,6 +489,20 @@ def _index_records(items: Sequence[Any]) -> list[dict[str, Any]]:
             "matches": [
                 {"id": m.id, "jaccard": m.jaccard, "containment": m.containment} for m in it.matches
             ],
+            "passages": [
+                {
+                    "id": p.id,
+                    "start": p.start,
+                    "end": p.end,
+                    "other_start": p.other_start,
+                    "other_end": p.other_end,
+                    "weight": p.weight,
+                    "uncredited": p.uncredited,
+                    "text": p.text,
+                    "other_text": p.other_text,
+                }
+                for p in it.passages
+            ],
         }
         for it in items
     ]
@@ -505,9 +519,19 @@ def index_to_jsonl(folder: str, items: Sequence[Any]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _index_records(items))
 
 
+def _shares(passages: Sequence[Any]) -> str:
+    """Stored ids an item shares passages with, with the item's characters in them."""
+    chars: dict[str, int] = {}
+    for p in passages:
+        chars[p.id] = chars.get(p.id, 0) + p.end - p.start
+    ids = sorted(chars, key=lambda i: (-chars[i], i))
+    return ", ".join(f"{i} ({chars[i]} chars)" for i in ids[:3]) + (" …" if len(ids) > 3 else "")
+
+
 def index_to_table(folder: str, items: Sequence[Any]) -> str:
-    """A line per item: new or a duplicate of which stored ids."""
-    new = sum(it.status == "new" for it in items)
+    """A line per item: new, a duplicate of which stored ids, or sharing passages with
+    which; then each passage, the item's text of it shortened."""
+    count = {s: sum(it.status == s for it in items) for s in ("new", "duplicate", "shares")}
     stored = sum(it.stored for it in items)
     rows = [
         [
@@ -516,10 +540,27 @@ def index_to_table(folder: str, items: Sequence[Any]) -> str:
             "yes" if it.stored else "no",
             ", ".join(f"{m.id} ({m.jaccard:.2f})" for m in it.matches[:3])
             + (" …" if len(it.matches) > 3 else ""),
+            _shares(it.passages),
         ]
         for it in items
     ]
     head = (
-        f"{folder}: {len(items)} items, {new} new, {len(items) - new} duplicates, {stored} stored"
+        f"{folder}: {len(items)} items, {count['new']} new, {count['duplicate']} duplicates, "
+        f"{count['shares']} sharing passages, {stored} stored"
     )
-    return "\n".join([head, "", *table(rows, ["item", "status", "stored", "duplicate of"])]) + "\n"
+    lines = [head, "", *table(rows, ["item", "status", "stored", "duplicate of", "shares with"])]
+    passages = [
+        [
+            it.id,
+            f"{p.start}-{p.end}",
+            p.id,
+            f"{p.other_start}-{p.other_end}",
+            "no" if p.uncredited else "yes",
+            clip(p.text, 60),
+        ]
+        for it in items
+        for p in it.passages
+    ]
+    if passages:
+        lines += ["", *table(passages, ["item", "chars", "stored", "chars", "credited", "passage"])]
+    return "\n".join(lines) + "\n"

@@ -69,7 +69,7 @@ def tokenise(norm: Normalised, cfg: ShingleConfig) -> Tokens:
         return Tokens(hashes, starts, starts + 1)
     words = [(m.start(), m.end(), m.group()) for m in _word_re().finditer(norm.text)]
     return Tokens(
-        _hash_words([w for _, _, w in words], cfg.seed),
+        hash_words([w for _, _, w in words], cfg.seed),
         np.fromiter((s for s, _, _ in words), dtype=np.int64, count=len(words)),
         np.fromiter((e for _, e, _ in words), dtype=np.int64, count=len(words)),
     )
@@ -223,7 +223,7 @@ def _tokenise_chunk(texts: list[str], seed: int) -> list[Tokens]:
     return out
 
 
-def _hash_words(words: list[str], seed: int) -> npt.NDArray[np.uint64]:
+def hash_words(words: list[str], seed: int) -> npt.NDArray[np.uint64]:
     """xxh3-64 of each word's UTF-8 bytes, hashing each distinct word once."""
     cache: dict[str, int] = {}
     intdigest = xxhash.xxh3_64_intdigest

@@ -1,14 +1,22 @@
 """An index in Redis, for teams sharing one index: chosen by a `redis://host:port/db` URL.
 
-Keys (format version 1), all under a prefix (default ``dedup``, or ``?prefix=name`` in the
+Keys (format version 2), all under a prefix (default ``dedup``, or ``?prefix=name`` in the
 URL):
 
 * ``{p}:meta`` hash: ``format_version``, ``params`` (JSON of `IndexParams`).
 * ``{p}:ids`` set of stored ids; ``{p}:batch`` the last batch number.
 * ``{p}:doc:{id}`` hash: ``outlet``, ``date``, ``title``, ``url``, ``source``, ``chars``,
   ``batch``, ``signature`` (little-endian uint32), ``shingles`` (sorted little-endian
-  uint64), ``keys`` (the document's band keys, little-endian uint64).
+  uint64), ``keys`` (the document's band keys, little-endian uint64); in an index with
+  passages also ``text`` (UTF-8, zlib) and ``fingerprints`` (`dedup.fingerprint`, sorted
+  little-endian uint64).
 * ``{p}:band:{band}:{key}`` set of the ids with that band key.
+* ``{p}:fp:{key}`` set of the ids with that passage fingerprint (key as unsigned decimal).
+* ``{p}:order`` sorted set of the ids, scored by the order they were stored in
+  (``{p}:seq`` counts them).
+
+Version 1 had no ``text``, ``fingerprints``, ``fp``, ``order`` or ``seq`` keys; it opens
+without passages.
 
 An `add` takes a lock key (``{p}:lock``, with an expiry), checks the ids, and writes the
 whole batch in one MULTI/EXEC transaction: Redis applies all of it or none. A second
@@ -27,8 +35,16 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import numpy.typing as npt
 
+from dedup import fingerprint
 from dedup.errors import IndexStoreError
-from dedup.store.base import FORMAT_VERSION, IndexParams, StoredDoc, read_params
+from dedup.store.base import (
+    FORMAT_VERSION,
+    IndexParams,
+    StoredDoc,
+    pack_text,
+    read_params,
+    unpack_text,
+)
 
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -105,16 +121,23 @@ class RedisStore:
             out.append(sorted(ids))
         return out
 
-    def get(self, ids: Iterable[str]) -> dict[str, StoredDoc]:
-        """The stored documents with these ids."""
+    def _fp(self, key: int) -> str:
+        return f"{self.prefix}:fp:{key}"
+
+    def get(self, ids: Iterable[str], *, texts: bool = False) -> dict[str, StoredDoc]:
+        """The stored documents with these ids; with `texts`, their texts too."""
         wanted = sorted(set(ids))
+        fields = ["outlet", "date", "title", "url", "source", "chars", "signature", "shingles"]
+        if texts:
+            fields.append("text")
         pipe = self.client.pipeline(transaction=False)
         for doc_id in wanted:
-            pipe.hgetall(f"{self.prefix}:doc:{doc_id}")
+            pipe.hmget(f"{self.prefix}:doc:{doc_id}", fields)
         out = {}
-        for doc_id, h in zip(wanted, pipe.execute(), strict=True):
-            if not h:
+        for doc_id, values in zip(wanted, pipe.execute(), strict=True):
+            if values[5] is None:
                 continue
+            h = {f.encode(): v for f, v in zip(fields, values, strict=True) if v is not None}
 
             def text(name: str, h: dict[bytes, bytes] = h) -> str | None:
                 value = h.get(name.encode())
@@ -130,8 +153,40 @@ class RedisStore:
                 int(h[b"chars"]),
                 np.frombuffer(h[b"signature"], dtype="<u4").astype(np.uint32),
                 np.frombuffer(h[b"shingles"], dtype="<u8").astype(np.uint64),
+                unpack_text(h[b"text"]) if b"text" in h else None,
             )
         return out
+
+    def sharing(self, fps: Sequence[npt.NDArray[np.uint64]]) -> list[list[tuple[str, int]]]:
+        """Stored ids sharing at least `fingerprint.MIN_SHARED` fingerprints with each
+        item, and how many, by id; fingerprints held by more than
+        `fingerprint.max_postings` documents (set phrases) are left out."""
+        keys = [item.tolist() for item in fps]
+        pipe = self.client.pipeline(transaction=False)
+        for item in keys:
+            for key in item:
+                pipe.scard(self._fp(key))
+        pipe.scard(f"{self.prefix}:ids")
+        *counts, stored = pipe.execute()
+        most = fingerprint.max_postings(int(stored))
+        sizes = iter(counts)
+        looked = [[k for k in item if next(sizes) <= most] for item in keys]
+        for item in looked:
+            for key in item:
+                pipe.smembers(self._fp(key))
+        members = iter(pipe.execute())
+        out = []
+        for item in looked:
+            tally: dict[str, int] = {}
+            for _ in item:
+                for m in next(members):
+                    tally[m.decode()] = tally.get(m.decode(), 0) + 1
+            out.append(sorted((i, c) for i, c in tally.items() if c >= fingerprint.MIN_SHARED))
+        return out
+
+    def first(self, n: int) -> list[str]:
+        """Ids of the `n` documents stored first, in that order."""
+        return [m.decode() for m in self.client.zrange(f"{self.prefix}:order", 0, n - 1)]
 
     def _lock(self) -> str:
         token = uuid.uuid4().hex
@@ -169,8 +224,9 @@ class RedisStore:
                     f"{self.url}: already in the index: {', '.join(sorted(present)[:5])}"
                 )
             batch = int(self.client.get(f"{self.prefix}:batch") or 0) + 1
+            seq = int(self.client.get(f"{self.prefix}:seq") or 0)
             pipe = self.client.pipeline(transaction=True)
-            for d, row in zip(docs, keys, strict=True):
+            for n, (d, row) in enumerate(zip(docs, keys, strict=True), seq + 1):
                 mapping = {
                     "chars": d.chars,
                     "batch": batch,
@@ -179,6 +235,13 @@ class RedisStore:
                     "shingles": d.shingles.astype("<u8").tobytes(),
                     "keys": row.astype("<u8").tobytes(),
                 }
+                fps = d.fingerprints if d.fingerprints is not None else np.empty(0, np.uint64)
+                if self.params.passages:
+                    mapping["text"] = pack_text(d.text or "")
+                    mapping["fingerprints"] = fps.astype("<u8").tobytes()
+                    for key in fps.tolist():
+                        pipe.sadd(self._fp(key), d.id)
+                    pipe.zadd(f"{self.prefix}:order", {d.id: n})
                 for name in ("outlet", "date", "title", "url"):
                     value = getattr(d, name)
                     if value:
@@ -188,6 +251,7 @@ class RedisStore:
                 for band, key in enumerate(row.tolist()):
                     pipe.sadd(self._band(band, key), d.id)
             pipe.set(f"{self.prefix}:batch", batch)
+            pipe.set(f"{self.prefix}:seq", seq + len(docs))
             pipe.execute()
         finally:
             self._unlock(token)
@@ -199,11 +263,16 @@ class RedisStore:
             pipe = self.client.pipeline(transaction=True)
             removed = 0
             for doc_id in sorted(set(ids)):
-                raw = self.client.hget(f"{self.prefix}:doc:{doc_id}", "keys")
+                raw, fps = self.client.hmget(
+                    f"{self.prefix}:doc:{doc_id}", ["keys", "fingerprints"]
+                )
                 if raw is None:
                     continue
                 for band, key in enumerate(np.frombuffer(raw, dtype="<u8").tolist()):
                     pipe.srem(self._band(band, key), doc_id)
+                for key in np.frombuffer(fps or b"", dtype="<u8").tolist():
+                    pipe.srem(self._fp(key), doc_id)
+                pipe.zrem(f"{self.prefix}:order", doc_id)
                 pipe.delete(f"{self.prefix}:doc:{doc_id}")
                 pipe.srem(f"{self.prefix}:ids", doc_id)
                 removed += 1
@@ -217,6 +286,7 @@ class RedisStore:
         info = self.client.info("memory")
         return {
             "path": self.url,
+            "format_version": self.params.format_version,
             "documents": int(self.client.scard(f"{self.prefix}:ids")),
             "batches": int(self.client.get(f"{self.prefix}:batch") or 0),
             "bytes": int(info.get("used_memory", 0)),

@@ -1,15 +1,22 @@
 """The default index store: one directory holding one SQLite database in WAL mode.
 
-Format (version 1), in `DIR/index.sqlite`:
+Format (version 2), in `DIR/index.sqlite`:
 
 * ``meta(key TEXT PRIMARY KEY, value TEXT)``: ``params`` (JSON of `IndexParams`) and
   ``format_version``.
 * ``docs(num INTEGER PRIMARY KEY, id TEXT UNIQUE, outlet, date, title, url, source, chars,
-  batch, signature BLOB, shingles BLOB)``: the MinHash signature as ``num_perm``
-  little-endian uint32 (datasketch affine32 hash values), the shingle set as sorted
-  little-endian uint64; ``batch`` numbers the `add` that stored the document.
+  batch, signature BLOB, shingles BLOB, text BLOB, fingerprints BLOB)``: the MinHash
+  signature as ``num_perm`` little-endian uint32 (datasketch affine32 hash values), the
+  shingle set as sorted little-endian uint64; ``batch`` numbers the `add` that stored the
+  document; in an index with passages, the original text (UTF-8, zlib) and the passage
+  fingerprints (`dedup.fingerprint`, sorted little-endian uint64), else NULL.
 * ``bands(band INTEGER, key INTEGER, num INTEGER, PRIMARY KEY (band, key, num))``
   without rowid: the LSH band keys (uint64 stored as the int64 with the same bits).
+* ``fingerprints(key INTEGER, num INTEGER, PRIMARY KEY (key, num))`` without rowid: the
+  posting lists of the passage fingerprints (int64 with the same bits).
+
+Version 1 had neither the two last columns of ``docs`` nor ``fingerprints``; such an
+index opens and grows as before, without passages.
 
 Every `add` is one transaction (``BEGIN IMMEDIATE``): a crash or kill leaves the index
 as before the batch or with all of it; a second writer waits up to `timeout` seconds for
@@ -26,8 +33,16 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from dedup import fingerprint
 from dedup.errors import IndexStoreError
-from dedup.store.base import FORMAT_VERSION, IndexParams, StoredDoc, read_params
+from dedup.store.base import (
+    FORMAT_VERSION,
+    IndexParams,
+    StoredDoc,
+    pack_text,
+    read_params,
+    unpack_text,
+)
 
 DB_NAME = "index.sqlite"
 
@@ -41,13 +56,20 @@ CREATE TABLE IF NOT EXISTS docs (
     chars INTEGER NOT NULL,
     batch INTEGER NOT NULL,
     signature BLOB NOT NULL,
-    shingles BLOB NOT NULL
+    shingles BLOB NOT NULL,
+    text BLOB,
+    fingerprints BLOB
 );
 CREATE TABLE IF NOT EXISTS bands (
     band INTEGER NOT NULL,
     key INTEGER NOT NULL,
     num INTEGER NOT NULL,
     PRIMARY KEY (band, key, num)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fingerprints (
+    key INTEGER NOT NULL,
+    num INTEGER NOT NULL,
+    PRIMARY KEY (key, num)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS bands_num ON bands (num);
 CREATE INDEX IF NOT EXISTS docs_batch ON docs (batch);
@@ -103,6 +125,12 @@ def _signed(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
     return keys.view(np.int64)
 
 
+def _fps(doc: StoredDoc) -> npt.NDArray[np.uint64]:
+    if doc.fingerprints is None:
+        return np.empty(0, dtype="<u8")
+    return np.ascontiguousarray(doc.fingerprints, dtype="<u8")
+
+
 class SQLiteStore:
     """An index in one SQLite file (see the module docstring for the format)."""
 
@@ -130,16 +158,17 @@ class SQLiteStore:
         cur.execute("DELETE FROM q")
         return [sorted(x) for x in out]
 
-    def get(self, ids: Iterable[str]) -> dict[str, StoredDoc]:
-        """The stored documents with these ids."""
+    def get(self, ids: Iterable[str], *, texts: bool = False) -> dict[str, StoredDoc]:
+        """The stored documents with these ids; with `texts`, their texts too."""
         wanted = sorted(set(ids))
         out: dict[str, StoredDoc] = {}
+        text = ", text" if texts and self.params.passages else ", NULL"
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(
                 "SELECT id, outlet, date, title, url, source, chars, signature, shingles"
-                f" FROM docs WHERE id IN ({marks})",
+                f"{text} FROM docs WHERE id IN ({marks})",
                 chunk,
             ):
                 out[row[0]] = StoredDoc(
@@ -152,8 +181,39 @@ class SQLiteStore:
                     row[6],
                     np.frombuffer(row[7], dtype="<u4").astype(np.uint32),
                     np.frombuffer(row[8], dtype="<u8").astype(np.uint64),
+                    unpack_text(row[9]) if row[9] is not None else None,
                 )
         return out
+
+    def sharing(self, fps: Sequence[npt.NDArray[np.uint64]]) -> list[list[tuple[str, int]]]:
+        """Stored ids sharing at least `fingerprint.MIN_SHARED` fingerprints with each
+        item, and how many, by id; fingerprints held by more than
+        `fingerprint.max_postings` documents (set phrases) are left out."""
+        cur = self.conn.cursor()
+        stored = cur.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        limit = fingerprint.max_postings(stored) + 1
+        counted = []
+        for item in fps:
+            counts: dict[int, int] = {}
+            for key in _signed(np.ascontiguousarray(item)).tolist():
+                nums = cur.execute(
+                    "SELECT num FROM fingerprints WHERE key = ? LIMIT ?", (key, limit)
+                ).fetchall()
+                if len(nums) < limit:
+                    for (num,) in nums:
+                        counts[num] = counts.get(num, 0) + 1
+            counted.append({n: c for n, c in counts.items() if c >= fingerprint.MIN_SHARED})
+        wanted = sorted({n for c in counted for n in c})
+        ids: dict[int, str] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            ids.update(cur.execute(f"SELECT num, id FROM docs WHERE num IN ({marks})", chunk))
+        return [sorted((ids[n], c) for n, c in counts.items()) for counts in counted]
+
+    def first(self, n: int) -> list[str]:
+        """Ids of the `n` documents stored first, in that order."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM docs ORDER BY num LIMIT ?", (n,))]
 
     def add(self, docs: Sequence[StoredDoc], keys: npt.NDArray[np.uint64]) -> None:
         """Store documents and band keys in one transaction."""
@@ -174,25 +234,37 @@ class SQLiteStore:
                     f"{', '.join(present[:5])}" + (" …" if len(present) > 5 else "")
                 )
             batch = cur.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM docs").fetchone()[0]
-            cur.executemany(
-                "INSERT INTO docs (id, outlet, date, title, url, source, chars, batch,"
-                " signature, shingles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        d.id,
-                        d.outlet,
-                        d.date,
-                        d.title,
-                        d.url,
-                        d.source,
-                        d.chars,
-                        batch,
-                        d.signature.astype("<u4").tobytes(),
-                        d.shingles.astype("<u8").tobytes(),
-                    )
-                    for d in docs
-                ],
-            )
+            records = [
+                (
+                    d.id,
+                    d.outlet,
+                    d.date,
+                    d.title,
+                    d.url,
+                    d.source,
+                    d.chars,
+                    batch,
+                    d.signature.astype("<u4").tobytes(),
+                    d.shingles.astype("<u8").tobytes(),
+                )
+                for d in docs
+            ]
+            if self.params.passages:
+                cur.executemany(
+                    "INSERT INTO docs (id, outlet, date, title, url, source, chars, batch,"
+                    " signature, shingles, text, fingerprints)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (*r, pack_text(d.text or ""), _fps(d).tobytes())
+                        for r, d in zip(records, docs, strict=True)
+                    ],
+                )
+            else:
+                cur.executemany(
+                    "INSERT INTO docs (id, outlet, date, title, url, source, chars, batch,"
+                    " signature, shingles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    records,
+                )
             num = dict(cur.execute("SELECT id, num FROM docs WHERE batch = ?", (batch,)))
             nums = np.array([num[d.id] for d in docs], dtype=np.int64)
             signed = _signed(np.ascontiguousarray(keys))
@@ -200,6 +272,13 @@ class SQLiteStore:
             rows = np.stack([band.ravel(), signed.ravel(), np.repeat(nums, keys.shape[1])], axis=1)
             rows = rows[np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))]  # B-tree order
             cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", rows.tolist())
+            if self.params.passages:
+                posting = sorted(
+                    (key, int(n))
+                    for d, n in zip(docs, nums, strict=True)
+                    for key in _signed(_fps(d)).tolist()
+                )
+                cur.executemany("INSERT OR IGNORE INTO fingerprints VALUES (?, ?)", posting)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -213,9 +292,16 @@ class SQLiteStore:
         try:
             removed = 0
             for doc_id in wanted:
-                row = cur.execute("SELECT num FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                fps = ", fingerprints" if self.params.passages else ", NULL"
+                row = cur.execute(f"SELECT num{fps} FROM docs WHERE id = ?", (doc_id,)).fetchone()
                 if row is None:
                     continue
+                if row[1]:
+                    keys = _signed(np.frombuffer(row[1], dtype="<u8").astype(np.uint64))
+                    cur.executemany(
+                        "DELETE FROM fingerprints WHERE key = ? AND num = ?",
+                        [(k, row[0]) for k in keys.tolist()],
+                    )
                 cur.execute("DELETE FROM bands WHERE num = ?", (row[0],))
                 cur.execute("DELETE FROM docs WHERE num = ?", (row[0],))
                 removed += 1
@@ -231,11 +317,18 @@ class SQLiteStore:
             "SELECT COUNT(*), COALESCE(MAX(batch), 0) FROM docs"
         ).fetchone()
         keys = self.conn.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
+        fps = (
+            self.conn.execute("SELECT COUNT(*) FROM fingerprints").fetchone()[0]
+            if self.params.passages
+            else 0
+        )
         size = sum(p.stat().st_size for p in self.root.glob(DB_NAME + "*"))
         return {
             "path": str(self.root),
+            "format_version": self.params.format_version,
             "documents": docs,
             "band_keys": keys,
+            "fingerprints": fps,
             "batches": batches,
             "bytes": size,
             "params": self.params.as_dict(),

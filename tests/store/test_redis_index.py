@@ -15,7 +15,7 @@ import pytest
 from dedup.config import DedupConfig
 from dedup.errors import IndexStoreError
 from dedup.io import read_docs
-from dedup.pipeline import index_items
+from dedup.pipeline import IndexItem, index_items
 from dedup.store import IndexParams, create_index, open_index
 from tests.conftest import FIXTURES
 
@@ -80,24 +80,55 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def run_scenario(location: str) -> list[tuple[str, str, bool, tuple[str, ...]]]:
+Outcome = tuple[str, str, bool, tuple[str, ...], tuple[tuple[str, int, int, int, int], ...]]
+
+
+def outcome(it: IndexItem) -> Outcome:
+    passages = tuple((p.id, p.start, p.end, p.other_start, p.other_end) for p in it.passages)
+    return (it.id, it.status, it.stored, tuple(m.id for m in it.matches), passages)
+
+
+def run_scenario(location: str) -> list[Outcome]:
     create_index(location, IndexParams.from_config(DedupConfig())).close()
     store = open_index(location)
     out = []
     for folder, skip in (("seeds", False), ("copies", True), ("english", False)):
         docs = list(read_docs([str(FIXTURES / folder)]))
         for it in index_items(store, docs, store_items=True, skip_duplicates=skip):
-            out.append((it.id, it.status, it.stored, tuple(m.id for m in it.matches)))
+            out.append(outcome(it))
     assert store.remove(["000_d90abd1041053346"]) == 1
     docs = list(read_docs([str(FIXTURES / "copies")]))
     for it in index_items(store, docs, store_items=False):
-        out.append((it.id, it.status, it.stored, tuple(m.id for m in it.matches)))
+        out.append(outcome(it))
     store.close()
     return out
 
 
 def test_redis_and_sqlite_agree(redis_url: str, tmp_path: Path) -> None:
-    assert run_scenario(redis_url) == run_scenario(str(tmp_path / "sqlite"))
+    found = run_scenario(redis_url)
+    assert found == run_scenario(str(tmp_path / "sqlite"))
+    assert {o[1] for o in found} == {"new", "duplicate", "shares"}
+    assert sum(len(o[4]) for o in found) >= 5
+
+
+def test_redis_removal_leaves_no_fingerprints(redis_url: str) -> None:
+    import redis as r
+
+    create_index(redis_url, IndexParams.from_config(DedupConfig())).close()
+    store = open_index(redis_url)
+    docs = list(read_docs([str(FIXTURES / "seeds")]))
+    index_items(store, docs, store_items=True)
+    client = r.Redis.from_url(redis_url)
+    assert len(list(client.scan_iter("dedup:fp:*"))) > 100
+    assert store.first(2) == [docs[0].id, docs[1].id]
+    assert store.remove([d.id for d in docs]) == 5
+    assert list(client.scan_iter("dedup:fp:*")) == [] and store.first(5) == []
+    assert sorted(k.decode() for k in client.keys("dedup:*")) == [
+        "dedup:batch",
+        "dedup:meta",
+        "dedup:seq",
+    ]
+    store.close()
 
 
 def test_redis_parameters_and_existing_index(redis_url: str) -> None:

@@ -35,7 +35,7 @@ def test_add_then_query_finds_copies_and_skips_duplicates(tmp_path: Path) -> Non
     store = open_store(str(folder))
     seeds = list(read_docs([str(FIXTURES / "seeds")]))
     items = index_items(store, seeds, store_items=True)
-    assert [i.status for i in items] == ["new"] * 5
+    assert [i.status for i in items] == ["new", "shares", "new", "shares", "shares"]
     copies = list(read_docs([str(FIXTURES / "copies")]))
     items = index_items(store, copies, store_items=True, skip_duplicates=True)
     assert all(i.status == "duplicate" and not i.stored for i in items)
@@ -46,7 +46,8 @@ def test_add_then_query_finds_copies_and_skips_duplicates(tmp_path: Path) -> Non
     assert store.stats()["documents"] == 5
     assert store.remove(["000_d90abd1041053346", "nope"]) == 1
     again = index_items(store, copies[:1], store_items=False)
-    assert again[0].status == "new"
+    assert again[0].status == "shares"  # no longer a duplicate; still shares the wire quote
+    assert {p.id for p in again[0].passages} == {"001_36a2fafde9fbd47a"}
     store.close()
 
 
@@ -97,7 +98,8 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     assert runner.invoke(app, ["index", "create", str(folder)]).exit_code == 0
     r = runner.invoke(app, ["index", "add", str(folder), str(FIXTURES / "seeds"), "-f", "json"])
     assert r.exit_code == 0, r.output
-    assert {i["status"] for i in json.loads(r.stdout)["items"]} == {"new"}
+    statuses = [i["status"] for i in json.loads(r.stdout)["items"]]
+    assert statuses == ["new", "shares", "new", "shares", "shares"]
     r = runner.invoke(app, ["index", "query", str(folder), str(FIXTURES / "copies"), "-f", "jsonl"])
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert len(lines) == 5 and all(x["status"] == "duplicate" and not x["stored"] for x in lines)
