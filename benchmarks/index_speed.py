@@ -3,6 +3,7 @@
     python benchmarks/index_speed.py --stored 100000 --add 10000      # a few minutes
     python benchmarks/index_speed.py --stored 1000000 --add 100000    # the sizes
     python benchmarks/index_speed.py --backend redis://127.0.0.1:6379/0 --stored 20000
+    python benchmarks/index_speed.py --no-passages    # an index without texts and fingerprints
 
 Documents are synthetic, deterministic news-sized texts (300 words drawn from a Zipf
 vocabulary of 50,000 words), so that sizes beyond the real corpora can be measured;
@@ -50,9 +51,15 @@ def main() -> None:
     ap.add_argument(
         "--backend", default=None, help="a folder or redis:// URL (default: temp folder)"
     )
+    ap.add_argument(
+        "--no-passages",
+        dest="passages",
+        action="store_false",
+        help="an index without texts and passage fingerprints (duplicates only)",
+    )
     args = ap.parse_args()
     folder = args.backend or tempfile.mkdtemp(prefix="dedup-index-") + "/idx"
-    create_index(folder, IndexParams.from_config(DedupConfig())).close()
+    create_index(folder, IndexParams.from_config(DedupConfig(passages=args.passages))).close()
     store = open_index(folder)
     try:
         with timer() as fill:
@@ -95,6 +102,7 @@ def main() -> None:
             f"{max(latencies):.1f} ms max",
         ],
     ]
+    print(f"index {'with' if args.passages else 'without'} passages")
     print_table(rows, ["step", "time", "rate"])
     print(
         f"edited copies found: {found} of {len(range(0, args.add, 20))}; "
