@@ -29,13 +29,8 @@ from dedup.store import IndexParams, create_index, open_index
 from dedup.types import Doc
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--docs", type=int, default=5000)
-    ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--queries", type=int, default=100)
-    ap.add_argument("--no-scan", dest="scan", action="store_false", help="skip the scan")
-    args = ap.parse_args()
+def measure(args: argparse.Namespace) -> tuple[dict[str, object], list[list[str]]]:
+    """The figures (for saving) and the table rows (for printing)."""
     records = list(generate(args.docs))
     docs = [Doc(str(r["id"]), str(r["text"]), outlet=str(r["outlet"])) for r in records]
     group = {str(r["id"]): str(r["group"]) for r in records}
@@ -108,6 +103,17 @@ def main() -> None:
             ],
         ]
         result |= {"scan_pairs": len(scan_pairs), "both": both, "scan_s": took()}
+    return result, rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=5000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--no-scan", dest="scan", action="store_false", help="skip the scan")
+    args = ap.parse_args()
+    result, rows = measure(args)
     print(f"{args.docs:,} labelled documents, batches of {args.batch}, {args.queries} queries")
     print_table(rows, ["", ""])
     print(f"peak RSS {peak_rss_mib():.0f} MiB")

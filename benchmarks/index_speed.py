@@ -4,16 +4,23 @@
     python benchmarks/index_speed.py --stored 1000000 --add 100000    # the issue's sizes
     python benchmarks/index_speed.py --backend redis://127.0.0.1:6379/0 --stored 20000
     python benchmarks/index_speed.py --no-passages    # an index without texts and fingerprints
+    python benchmarks/index_speed.py --corpus benchmarks/out/corpus-100000.jsonl \
+        --stored 50000 --add 5000 --batch 5000
 
 Documents are synthetic, deterministic news-sized texts (300 words drawn from a Zipf
 vocabulary of 50,000 words), so that sizes beyond the real corpora can be measured;
 every 20th added item is a light edit of a stored one, and the benchmark checks that
-those come back as duplicates.
+those come back as duplicates. With `--corpus`, the texts are the lines of a corpus of
+`corpus.py` instead (real article text; the random Zipf texts, made of no function
+words, make every document share word pairs with many others, a worst case for
+passage fingerprints): the first `--stored` stored, the next `--add` added, the next
+`--queries` asked about.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import tempfile
@@ -42,6 +49,20 @@ def edited(text: str, rng: np.random.Generator) -> str:
     return " ".join(words)
 
 
+class Corpus:
+    """Texts of a corpus file by position, read once."""
+
+    def __init__(self, path: str, n: int) -> None:
+        with open(path, encoding="utf-8") as fh:
+            self.lines = [json.loads(line)["text"] for line, _ in zip(fh, range(n), strict=False)]
+        if len(self.lines) < n:
+            raise SystemExit(f"{path}: {len(self.lines)} texts, {n} needed")
+
+    def texts(self, start: int, n: int, part: int, args: argparse.Namespace) -> list[str]:
+        offset = {1: 0, 2: args.stored, 3: args.stored + args.add}[part]
+        return self.lines[offset + start : offset + start + n]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stored", type=int, default=100_000)
@@ -51,6 +72,7 @@ def main() -> None:
     ap.add_argument(
         "--backend", default=None, help="a folder or redis:// URL (default: temp folder)"
     )
+    ap.add_argument("--corpus", default=None, help="a corpus.py JSONL file to take texts from")
     ap.add_argument(
         "--no-passages",
         dest="passages",
@@ -58,6 +80,16 @@ def main() -> None:
         help="an index without texts and passage fingerprints (duplicates only)",
     )
     args = ap.parse_args()
+    if args.corpus:
+        corpus = Corpus(args.corpus, args.stored + args.add + args.queries)
+
+        def get(start: int, n: int, part: int) -> list[str]:
+            return corpus.texts(start, n, part, args)
+    else:
+
+        def get(start: int, n: int, part: int) -> list[str]:
+            return texts(10**8 if part == 3 else start, n, part)
+
     folder = args.backend or tempfile.mkdtemp(prefix="dedup-index-") + "/idx"
     create_index(folder, IndexParams.from_config(DedupConfig(passages=args.passages))).close()
     store = open_index(folder)
@@ -65,11 +97,11 @@ def main() -> None:
         with timer() as fill:
             for start in range(0, args.stored, args.batch):
                 n = min(args.batch, args.stored - start)
-                docs = [Doc(f"s{start + i}", t) for i, t in enumerate(texts(start, n, 1))]
+                docs = [Doc(f"s{start + i}", t) for i, t in enumerate(get(start, n, 1))]
                 index_items(store, docs, store_items=True)
         rng = np.random.default_rng(7)
-        new = texts(0, args.add, 2)
-        first_batch = texts(0, min(args.batch, args.stored), 1)  # s0, s1, … as stored
+        new = get(0, args.add, 2)
+        first_batch = get(0, min(args.batch, args.stored), 1)  # s0, s1, … as stored
         for i in range(0, args.add, 20):
             new[i] = edited(first_batch[i % len(first_batch)], rng)
         docs = [Doc(f"n{i}", t) for i, t in enumerate(new)]
@@ -79,7 +111,7 @@ def main() -> None:
                 items += index_items(store, docs[start : start + args.batch], store_items=True)
         found = sum(1 for i in range(0, args.add, 20) if items[i].status == "duplicate")
         latencies = []
-        probe = texts(10**8, args.queries, 3)
+        probe = get(0, args.queries, 3)
         for q in range(args.queries):
             with timer() as one:
                 index_items(store, [Doc(f"q{q}", probe[q])], store_items=False)
@@ -102,7 +134,8 @@ def main() -> None:
             f"{max(latencies):.1f} ms max",
         ],
     ]
-    print(f"index {'with' if args.passages else 'without'} passages")
+    source = args.corpus or "synthetic Zipf texts"
+    print(f"index {'with' if args.passages else 'without'} passages, {source}")
     print_table(rows, ["step", "time", "rate"])
     print(
         f"edited copies found: {found} of {len(range(0, args.add, 20))}; "

@@ -27,3 +27,15 @@ def test_runner_scores_dedup_on_a_tiny_corpus(tmp_path: Path) -> None:
     assert results["dedup"]["f1"] >= 0.9
     assert results["datasketch"]["pairs"] > 0
     assert all(m["seconds"] > 0 for m in results.values())
+
+
+def test_index_passage_benchmark_on_a_tiny_corpus() -> None:
+    import argparse
+
+    import index_passages
+
+    args = argparse.Namespace(docs=200, batch=50, queries=10, scan=True)
+    result, rows = index_passages.measure(args)
+    assert result["known_found"] >= 0.8 * result["known"] > 0  # type: ignore[operator]
+    assert 0 < result["both"] <= result["scan_pairs"]  # type: ignore[operator]
+    assert len(rows) == 9
