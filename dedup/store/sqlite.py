@@ -2,8 +2,8 @@
 
 Format (version 2), in `DIR/index.sqlite`:
 
-* ``meta(key TEXT PRIMARY KEY, value TEXT)``: ``params`` (JSON of `IndexParams`) and
-  ``format_version``.
+* ``meta(key TEXT PRIMARY KEY, value TEXT)``: ``params`` (JSON of `IndexParams`),
+  ``format_version`` and ``documents`` (how many are stored, kept by every add and remove).
 * ``docs(num INTEGER PRIMARY KEY, id TEXT UNIQUE, outlet, date, title, url, source, chars,
   batch, signature BLOB, shingles BLOB, text BLOB, fingerprints BLOB)``: the MinHash
   signature as ``num_perm`` little-endian uint32 (datasketch affine32 hash values), the
@@ -102,6 +102,7 @@ def create_store(folder: str, params: IndexParams) -> SQLiteStore:
         conn.executescript(_SCHEMA)
         conn.execute("INSERT INTO meta VALUES ('format_version', ?)", (str(FORMAT_VERSION),))
         conn.execute("INSERT INTO meta VALUES ('params', ?)", (json.dumps(params.as_dict()),))
+        conn.execute("INSERT INTO meta VALUES ('documents', '0')")
     return SQLiteStore(root, conn, params)
 
 
@@ -190,7 +191,7 @@ class SQLiteStore:
         item, and how many, by id; fingerprints held by more than
         `fingerprint.max_postings` documents (set phrases) are left out."""
         cur = self.conn.cursor()
-        stored = cur.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        stored = self._count(cur)
         limit = fingerprint.max_postings(stored) + 1
         counted = []
         for item in fps:
@@ -210,6 +211,18 @@ class SQLiteStore:
             marks = ",".join("?" * len(chunk))
             ids.update(cur.execute(f"SELECT num, id FROM docs WHERE num IN ({marks})", chunk))
         return [sorted((ids[n], c) for n, c in counts.items()) for counts in counted]
+
+    @staticmethod
+    def _count(cur: sqlite3.Cursor) -> int:
+        row = cur.execute("SELECT value FROM meta WHERE key = 'documents'").fetchone()
+        if row is None:  # format 1 kept no count
+            return int(cur.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+        return int(row[0])
+
+    def _recount(self, cur: sqlite3.Cursor, change: int) -> None:
+        cur.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'documents'", (change,)
+        )
 
     def first(self, n: int) -> list[str]:
         """Ids of the `n` documents stored first, in that order."""
@@ -279,6 +292,7 @@ class SQLiteStore:
                     for key in _signed(_fps(d)).tolist()
                 )
                 cur.executemany("INSERT OR IGNORE INTO fingerprints VALUES (?, ?)", posting)
+            self._recount(cur, len(docs))
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -305,6 +319,7 @@ class SQLiteStore:
                 cur.execute("DELETE FROM bands WHERE num = ?", (row[0],))
                 cur.execute("DELETE FROM docs WHERE num = ?", (row[0],))
                 removed += 1
+            self._recount(cur, -removed)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")

@@ -87,6 +87,7 @@ def test_removed_documents_leave_no_fingerprints(tmp_path: Path) -> None:
     index_items(store, docs[2:], store_items=True)
     assert store.remove([d.id for d in docs[2:]]) == 3
     assert store.stats()["fingerprints"] == alone
+    assert store._count(store.conn.cursor()) == store.stats()["documents"] == 1
     assert store.remove([docs[0].id]) == 1
     assert store.stats()["fingerprints"] == 0
     (item,) = index_items(store, docs[1:2], store_items=False)

@@ -152,6 +152,7 @@ def test_kill_during_add_leaves_the_index_whole(tmp_path: Path) -> None:
             assert store.integrity() == "ok"
             count = store.stats()["documents"]
             assert count in (200, 4200), count
+            assert store._count(store.conn.cursor()) == count  # the kept count, same transaction
             outcomes.add(count)
             if count == 4200:
                 store.remove([f"b{i}" for i in range(4000)])
