@@ -36,11 +36,15 @@ Progress = Callable[[int], None]
 BATCH = 1000
 #: Incoming items whose passages are aligned together (with their stored candidates).
 INDEX_PASSAGE_CHUNK = 200
+#: Documents kept prepared for passages across chunks of one batch.
+INDEX_CACHE = 5000
 #: Stored documents (the first stored) that inform word rarity, with the items and
 #: their candidates, when items are aligned against stored documents.
 INDEX_BACKGROUND = 50
 
 U64 = npt.NDArray[np.uint64]
+#: A document when aligning items against an index: ("item", batch index) or ("stored", id).
+Key = tuple[str, str | int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,29 +383,44 @@ def _index_passages(
         counts += [(("item", i), n) for i, n in earlier.items()]
         cands.append(fingerprint.rank(counts, duplicates[j]))
     out: list[list[IndexPassage]] = [[] for _ in prepared]
-    background: list[Prepared] | None = None
+    cache: dict[Key, tuple[Prepared, passage_stage.PassageDoc]] = {}
+
+    def load(keys: Sequence[Key]) -> list[Key]:
+        """Prepare (once) the documents of `keys` that are not ready; the keys that are."""
+        ready: list[tuple[Key, Prepared]] = [
+            (("item", k), prepared[int(k)])
+            for kind, k in keys
+            if kind == "item" and (kind, k) not in cache
+        ]
+        ids = [str(k) for kind, k in keys if kind == "stored" and (kind, k) not in cache]
+        ready += [(("stored", p.doc.id), p) for p in _stored(store, ids, cfg)]
+        for (k, p), pd in zip(ready, _passage_docs([p for _, p in ready], cfg), strict=True):
+            cache[k] = (p, pd)
+        return [k for k in keys if k in cache]
+
+    background = [("stored", i) for i in store.first(INDEX_BACKGROUND)]
     for lo in range(0, len(prepared), INDEX_PASSAGE_CHUNK):
         chunk = range(lo, min(lo + INDEX_PASSAGE_CHUNK, len(prepared)))
         if not any(cands[j] for j in chunk):
             continue
-        wanted = [c for j in chunk for c in cands[j]]
+        while len(cache) > INDEX_CACHE:
+            del cache[next(iter(cache))]  # the oldest first
+        wanted = {c for j in chunk for c in cands[j]}
         items = sorted({*chunk, *(int(k) for kind, k in wanted if kind == "item")})
-        got = {str(k) for kind, k in wanted if kind == "stored"}
-        stored_docs = _stored(store, got, cfg)
-        docs = [prepared[i] for i in items] + stored_docs
-        paired = len(docs)
-        if background is None:
-            background = _stored(store, store.first(INDEX_BACKGROUND), cfg)
-        docs += [b for b in background if b.doc.id not in got]
-        where: dict[tuple[str, str | int], int] = {("item", i): n for n, i in enumerate(items)}
-        where.update({("stored", p.doc.id): len(items) + n for n, p in enumerate(stored_docs)})
+        keys: list[Key] = [("item", i) for i in items]
+        keys += sorted(k for k in wanted if k[0] == "stored")
+        keys = load(keys)
+        paired = len(keys)
+        keys += load([k for k in background if k not in wanted])
+        docs = [cache[k][0] for k in keys]
+        pds = [cache[k][1] for k in keys]
+        where = {k: n for n, k in enumerate(keys[:paired])}
         owner = {}  # (smaller, larger) position → (the item's, the other's)
         for j in chunk:
             for c in cands[j]:
                 if c in where:
                     x, y = where[("item", j)], where[c]
                     owner[(min(x, y), max(x, y))] = (x, y)
-        pds = _passage_docs(docs, cfg)
         credited = [attribution.credits_agency(p.attribution) for p in docs]
         for m in passage_stage.find(pds, cfg.passage, pairs=list(owner.values()), paired=paired):
             sp = _shared(m, docs, pds, credited, by_id=False)
@@ -410,7 +429,7 @@ def _index_passages(
             start, end = (sp.a_start, sp.a_end) if mine else (sp.b_start, sp.b_end)
             o_start, o_end = (sp.b_start, sp.b_end) if mine else (sp.a_start, sp.a_end)
             other = docs[y].doc
-            out[items[x]].append(
+            out[int(keys[x][1])].append(
                 IndexPassage(
                     other.id,
                     start,
