@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -278,7 +278,7 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
 
 @dataclass(frozen=True, slots=True)
 class IndexMatch:
-    """A stored document an incoming item duplicates."""
+    """A stored (or earlier in the batch) document an incoming item duplicates."""
 
     id: str
     jaccard: float
@@ -338,50 +338,56 @@ def _fingerprints(prepared: Sequence[Prepared], cfg: DedupConfig, window: int) -
     return [fingerprint.fingerprints(_words(p, cfg).hashes, seed, window) for p in prepared]
 
 
-def _stored(store: IndexStore, ids: Iterable[str], cfg: DedupConfig) -> list[Prepared]:
-    """Stored documents, read back with their texts and prepared, by id (or in the order
-    of `ids` when it is a list)."""
+def _stored(store: IndexStore, ids: Sequence[str], cfg: DedupConfig) -> list[Prepared]:
+    """Stored documents read back with their texts and prepared, in the order of `ids`
+    (ids no longer stored left out)."""
     got = store.get(ids, texts=True)
-    order = list(ids) if isinstance(ids, list) else sorted(got)
     docs = [
         Doc(i, d.text or "", d.source, d.outlet, d.date, d.title, d.url)
-        for i in order
+        for i in ids
         if (d := got.get(i)) is not None
     ]
     return prepare_batch(docs, cfg)
 
 
-def _index_passages(
+def _passage_candidates(
     store: IndexStore,
-    prepared: Sequence[Prepared],
-    cfg: DedupConfig,
     fps: Sequence[U64],
-    duplicates: Sequence[set[tuple[str, str | int]]],
+    duplicates: Sequence[set[Key]],
     earlier_ok: Callable[[int], bool],
-) -> list[list[IndexPassage]]:
-    """Passages each item shares with the stored documents (and the earlier items of
-    the batch for which `earlier_ok`) that share most of its fingerprints, leaving
-    out the ones it duplicates. Items go in chunks, each aligned together with its
-    candidates (who also inform word rarity)."""
+) -> list[list[Key]]:
+    """For each item, the stored documents and earlier items of the batch (those for
+    which `earlier_ok`) to align it against (`fingerprint.rank`), its near-duplicates
+    left out. Fingerprints common in the batch are set phrases there too."""
     shared = store.sharing(fps)
     postings: dict[int, list[int]] = {}
     for i, f in enumerate(fps):
         for key in f.tolist():
             postings.setdefault(key, []).append(i)
-    most = fingerprint.max_postings(len(fps))  # the batch's own set phrases
+    most = fingerprint.max_postings(len(fps))
     postings = {k: v for k, v in postings.items() if len(v) <= most}
-    cands: list[list[tuple[str, str | int]]] = []
+    out = []
     for j, f in enumerate(fps):
         earlier: dict[int, int] = {}
         for key in f.tolist():
             for i in postings.get(key, ()):
                 if i < j and earlier_ok(i):
                     earlier[i] = earlier.get(i, 0) + 1
-        counts: list[tuple[tuple[str, str | int], int]] = [
-            (("stored", sid), n) for sid, n in shared[j]
-        ]
+        counts: list[tuple[Key, int]] = [(("stored", sid), n) for sid, n in shared[j]]
         counts += [(("item", i), n) for i, n in earlier.items()]
-        cands.append(fingerprint.rank(counts, duplicates[j]))
+        out.append(fingerprint.rank(counts, duplicates[j]))
+    return out
+
+
+def _index_passages(
+    store: IndexStore,
+    prepared: Sequence[Prepared],
+    cfg: DedupConfig,
+    cands: Sequence[Sequence[Key]],
+) -> list[list[IndexPassage]]:
+    """Passages each item shares with its candidates. Items go in chunks, each aligned
+    together with its candidates; they and the documents stored first inform word
+    rarity. Each document is prepared once per batch."""
     out: list[list[IndexPassage]] = [[] for _ in prepared]
     cache: dict[Key, tuple[Prepared, passage_stage.PassageDoc]] = {}
 
@@ -465,10 +471,10 @@ def index_items(
     for i, j in candidates(sigs, band, valid).tolist():
         earlier.setdefault(j, []).append(i)
     matches: list[list[IndexMatch]] = []
-    dups: list[set[tuple[str, str | int]]] = []
+    dups: list[set[Key]] = []
     keep: list[int] = []
     for j, p in enumerate(prepared):
-        found, of = [], set[tuple[str, str | int]]()
+        found, of = [], set[Key]()
         for sid in stored_cands[j]:
             jac, cont = overlap(p.shingles, stored[sid].shingles)
             if accept(jac, cont, cfg.verify):
@@ -489,18 +495,11 @@ def index_items(
     window = store.params.fingerprint_window
     fps = _fingerprints(prepared, cfg, window) if store.params.passages else []
     kept = set(keep)
-    shares = (
-        _index_passages(
-            store,
-            prepared,
-            cfg,
-            fps,
-            dups,
-            lambda i: i in kept if skip_duplicates else True,
-        )
-        if store.params.passages
-        else [[] for _ in prepared]
-    )
+    shares: list[list[IndexPassage]] = [[] for _ in prepared]
+    if store.params.passages:
+        ok = (lambda i: i in kept) if skip_duplicates else (lambda i: True)
+        cands = _passage_candidates(store, fps, dups, ok)
+        shares = _index_passages(store, prepared, cfg, cands)
     items = [
         IndexItem(
             p.doc.id,
