@@ -305,6 +305,7 @@ _SLASH_DATELINE = re.compile(r"^\s*(?P<name>[^\s/()]{2,12})\s*/\s+")
 _PAREN_DATELINE = re.compile(
     r"^\s*(?P<place>[^\n()\-–—]{0,40}?)\s*[-–—]?\s*\(\s*(?P<ag>[^()\n]{2,30})\s*\)\s*[-–—:]+\s*"
 )
+_AGENCY_FIRST = re.compile(r"\s*[-–—]\s*(?P<place>[^\n\-–—:()]{2,30}?)\s*[:\-–—]+\s*")
 _CAPS_DATELINE = re.compile(
     r"^\s*(?P<place>[A-Z][A-Z .,'-]{1,40}?)\s*\((?P<ag>[^()\n]{2,30})\)\s*[-–—]+\s*"
 )
@@ -431,11 +432,16 @@ def _dateline(text: str, s: int, e: int, inside: list[_Name]) -> Attribution | N
     named = _in(inside, s + m.start("name"), s + m.end("name")) if m else []
     if m and (named or all("\u0600" <= c <= "\u06ff" for c in m.group("name"))):
         return _head(text, s, m.end(), named)
-    # "بيروت - أ ف ب:" / "الرياض - واس -": a place, a dash, an agency name, a separator.
+    # "بيروت - أ ف ب:" / "الرياض - واس -": a place, a dash, an agency name, a separator;
+    # "واس- جدة:": the agency first, then the place.
     for n in inside:
         rel0, rel1 = n.start - s, n.end - s
         if rel0 > 40:
             break
+        if rel0 == 0 and n.entry.kind == "agency":
+            m = _AGENCY_FIRST.match(line, rel1)
+            if m and len(m.group("place").split()) <= 4:
+                return _head(text, s, m.end(), [n])
         before, after = line[:rel0], line[rel1 : rel1 + 3]
         if re.fullmatch(r"\s*[^\n\-–—:]{0,30}\s*[-–—]\s*", before) and re.match(
             r"\s*[-–—:]", after

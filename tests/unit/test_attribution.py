@@ -44,6 +44,8 @@ CASES = [
     ("(رويترز) - أعلنت الحكومة خطة جديدة للإنفاق.", [("dateline", "(رويترز) -", ("reuters",))]),
     ("أمد/ قالت الولايات المتحدة إنها تأمل.", [("dateline", "أمد/", ("amad",))]),
     ("الرياض - واس - استقبل ولي العهد وفدا رسميا.", [("dateline", "الرياض - واس -", ("spa",))]),
+    ("واس- جدة: التقى صاحب السمو وفدا رسميا.", [("dateline", "واس- جدة:", ("spa",))]),
+    ("واس - مكة المكرمة: ساهمت تسع فرق.", [("dateline", "واس - مكة المكرمة:", ("spa",))]),
     # caption credits
     ("صورة من لقاء الوزيرين في موسكو (رويترز)", [("caption_credit", "(رويترز)", ("reuters",))]),
     ("مقاتلون في حلب (أسوشيتد برس-أرشيف)", [("caption_credit", "(أسوشيتد برس-أرشيف)", ("ap",))]),
@@ -182,3 +184,8 @@ def test_bare_numbers_are_not_timestamps(line: str) -> None:
 
 def test_source_line_with_diacritics() -> None:
     assert kinds("اَلْمَصْدَرُ : الجزيرة + وكالات")[0][0] == "source_line"
+
+
+def test_an_agency_first_dateline_needs_a_short_place() -> None:
+    text = "واس - أعلنت وزارة الداخلية في بيان رسمي صدر اليوم الأحد: تم القبض على المتهم."
+    assert [k for k, _, _ in kinds(text) if k == "dateline"] == []
