@@ -377,8 +377,12 @@ def _pair_filter(
             keep &= (x < focus) & (y < focus)
         if side is not None:
             keep &= side[x] != side[y]
-        if allowed is not None:
-            keep &= np.isin(np.minimum(x, y) * n + np.maximum(x, y), allowed)
+        if allowed is not None and len(allowed):
+            key = np.minimum(x, y) * n + np.maximum(x, y)
+            pos = np.minimum(np.searchsorted(allowed, key), len(allowed) - 1)
+            keep &= allowed[pos] == key
+        elif allowed is not None:
+            keep[:] = False
         return keep
 
     return ok
