@@ -47,6 +47,7 @@ def window_regions(
     min_shared: int,
     share: float,
     max_df: int | None = None,
+    windowed: Sequence[bool] | None = None,
 ) -> dict[tuple[int, int], list[Rect]]:
     """Regions (a_t0, a_t1, b_t0, b_t1) of document pairs (a < b) where a window of
     `window` rare content tokens of one document has at least `min_shared` distinct
@@ -58,6 +59,8 @@ def window_regions(
         pair_ok: vectorised filter of (window document, other document) index arrays.
         max_df: stems in more documents than this are left out of the index (the
             windows still count them in their size).
+        windowed: which documents' windows are looked up (default all); the others are
+            only found by them.
     """
     pos = [np.flatnonzero(r) for r in rare]
     counts = np.array([len(p) for p in pos], dtype=np.int64)
@@ -74,8 +77,11 @@ def window_regions(
     spans = [
         (int(base[d]) + s, int(base[d]) + e)
         for d in range(len(pos))
+        if windowed is None or windowed[d]
         for s, e in _windows(int(counts[d]), window)
     ]
+    if not spans:
+        return {}
     ws = np.array([x[0] for x in spans], dtype=np.int64)
     we = np.array([x[1] for x in spans], dtype=np.int64)
     wd, w = tok_doc[ws], len(spans)

@@ -316,16 +316,18 @@ def _candidate_units(
     groups: list[int],
     pair_ok: PairFilter,
     paired: int | None = None,
+    labels: list[int] | None = None,
 ) -> I64:
     """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
     across documents `pair_ok` allows (among the first `paired`): rows (a doc, a t0,
-    a t1, b doc, b t0, b t1) with a doc < b doc."""
+    a t1, b doc, b t0, b t1) with a doc < b doc. Units of documents with equal
+    `labels` (default: `groups`) are never paired."""
     flat, size, rows = _units(docs, groups, cfg, paired)
     if not len(size):
         return np.empty((0, 6), dtype=np.int64)
     lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
     sigs = flat_signatures(flat, size, lsh)
-    label = np.asarray(groups, dtype=np.int64)[rows[:, 0]]
+    label = np.asarray(groups if labels is None else labels, dtype=np.int64)[rows[:, 0]]
     pairs = candidates(
         sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm), labels=label, max_bucket=cfg.max_bucket
     )
@@ -346,11 +348,13 @@ def _regions(
     groups: list[int],
     pair_ok: PairFilter,
     paired: int | None = None,
+    labels: list[int] | None = None,
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Candidate unit pairs merged into regions, grouped by document pair:
     (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    for da, a0, a1, db, b0, b1 in _candidate_units(docs, cfg, groups, pair_ok, paired).tolist():
+    units = _candidate_units(docs, cfg, groups, pair_ok, paired, labels)
+    for da, a0, a1, db, b0, b1 in units.tolist():
         found[(da, db)].append((a0, a1, b0, b1))
     return {k: merge_rectangles(v) for k, v in found.items()}
 
@@ -389,7 +393,11 @@ def _pair_filter(
 
 
 def _bag_regions(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], pair_ok: PairFilter
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int],
+    pair_ok: PairFilter,
+    windowed: list[bool] | None = None,
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Regions of reordered copies (see `dedup.bag`), merged per document pair."""
     found = window_regions(
@@ -400,6 +408,7 @@ def _bag_regions(
         window=cfg.bag_window,
         min_shared=cfg.bag_min_words,
         share=cfg.bag_share,
+        windowed=windowed,
     )
     return {k: merge_rectangles(v) for k, v in found.items()}
 
@@ -633,7 +642,9 @@ def find(
     passages between them are not reported (the whole text is shared). With `focus`,
     only documents before that index are paired; the others inform word rarity. With
     `sides`, only documents on different sides pair (suspicious against sources); with
-    `pairs`, only those index pairs (an item against its stored candidates). With
+    `pairs`, only those index pairs (an item against its stored candidates), and only
+    the first document of each pair looks for them (unit buckets and reordered-copy
+    windows of two candidates are never joined). With
     `paired`, documents from that index on only inform word rarity: they have no
     units at all (unlike `focus`, whose other documents still fill LSH buckets).
     """
@@ -641,8 +652,13 @@ def find(
     out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
     pair_ok = _pair_filter(groups, focus, sides, pairs)
-    aligned = _regions(docs, cfg, groups, pair_ok, paired)
-    bags = _bag_regions(docs[:paired], cfg, groups, pair_ok) if cfg.bag_window else {}
+    labels, windowed = None, None
+    if pairs is not None:  # documents no pair starts from never pair with each other
+        owners = {x for x, _ in pairs}
+        labels = [g if d in owners else -1 for d, g in enumerate(groups)]
+        windowed = [d in owners for d in range(len(docs))][:paired]
+    aligned = _regions(docs, cfg, groups, pair_ok, paired, labels)
+    bags = _bag_regions(docs[:paired], cfg, groups, pair_ok, windowed) if cfg.bag_window else {}
     for da, db in sorted(set(aligned) | set(bags)):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []
