@@ -520,7 +520,8 @@ def index_to_jsonl(folder: str, items: Sequence[Any]) -> str:
 
 
 def _shares(passages: Sequence[Any]) -> str:
-    """Stored ids an item shares passages with, with the item's characters in them."""
+    """The documents (stored, or earlier in the batch) an item shares passages with,
+    with the item's characters in them."""
     chars: dict[str, int] = {}
     for p in passages:
         chars[p.id] = chars.get(p.id, 0) + p.end - p.start
@@ -562,5 +563,5 @@ def index_to_table(folder: str, items: Sequence[Any]) -> str:
         for p in it.passages
     ]
     if passages:
-        lines += ["", *table(passages, ["item", "chars", "stored", "chars", "credited", "passage"])]
+        lines += ["", *table(passages, ["item", "chars", "other", "chars", "credited", "passage"])]
     return "\n".join(lines) + "\n"

@@ -186,6 +186,8 @@ class RedisStore:
 
     def first(self, n: int) -> list[str]:
         """Ids of the `n` documents stored first, in that order."""
+        if n <= 0:
+            return []  # ZRANGE 0 -1 would be all of them
         return [m.decode() for m in self.client.zrange(f"{self.prefix}:order", 0, n - 1)]
 
     def _lock(self) -> str:

@@ -219,7 +219,8 @@ class SQLiteStore:
             return int(cur.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
         return int(row[0])
 
-    def _recount(self, cur: sqlite3.Cursor, change: int) -> None:
+    @staticmethod
+    def _recount(cur: sqlite3.Cursor, change: int) -> None:
         cur.execute(
             "UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'documents'", (change,)
         )
