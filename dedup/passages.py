@@ -310,19 +310,26 @@ def _units(
 PairFilter = Callable[[I64, I64], npt.NDArray[np.bool_]]
 
 
+class _Scope(NamedTuple):
+    """Which documents may pair: `ok` filters index pairs; only the first `paired`
+    documents have units (the rest inform word rarity); units of documents with equal
+    `labels` (default: the groups) are never paired; only the documents `windowed`
+    (default: all) look for reordered copies."""
+
+    ok: PairFilter
+    paired: int | None = None
+    labels: list[int] | None = None
+    windowed: list[bool] | None = None
+
+
 def _candidate_units(
-    docs: list[PassageDoc],
-    cfg: PassageConfig,
-    groups: list[int],
-    pair_ok: PairFilter,
-    paired: int | None = None,
-    labels: list[int] | None = None,
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], scope: _Scope
 ) -> I64:
     """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
-    across documents `pair_ok` allows (among the first `paired`): rows (a doc, a t0,
-    a t1, b doc, b t0, b t1) with a doc < b doc. Units of documents with equal
-    `labels` (default: `groups`) are never paired."""
-    flat, size, rows = _units(docs, groups, cfg, paired)
+    across documents the scope allows: rows (a doc, a t0, a t1, b doc, b t0, b t1) with
+    a doc < b doc."""
+    labels = scope.labels
+    flat, size, rows = _units(docs, groups, cfg, scope.paired)
     if not len(size):
         return np.empty((0, 6), dtype=np.int64)
     lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
@@ -335,7 +342,7 @@ def _candidate_units(
     jac = np.count_nonzero(sigs[u] == sigs[v], axis=1) / cfg.num_perm
     inter = jac / (1 + jac) * (size[u] + size[v])
     keep = inter / np.minimum(size[u], size[v]) >= cfg.seed_containment
-    keep &= pair_ok(rows[u, 0], rows[v, 0])
+    keep &= scope.ok(rows[u, 0], rows[v, 0])
     u, v = u[keep], v[keep]
     swap = rows[u, 0] > rows[v, 0]
     first, second = np.where(swap, v, u), np.where(swap, u, v)
@@ -343,17 +350,12 @@ def _candidate_units(
 
 
 def _regions(
-    docs: list[PassageDoc],
-    cfg: PassageConfig,
-    groups: list[int],
-    pair_ok: PairFilter,
-    paired: int | None = None,
-    labels: list[int] | None = None,
+    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], scope: _Scope
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Candidate unit pairs merged into regions, grouped by document pair:
     (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    units = _candidate_units(docs, cfg, groups, pair_ok, paired, labels)
+    units = _candidate_units(docs, cfg, groups, scope)
     for da, a0, a1, db, b0, b1 in units.tolist():
         found[(da, db)].append((a0, a1, b0, b1))
     return {k: merge_rectangles(v) for k, v in found.items()}
@@ -396,19 +398,20 @@ def _bag_regions(
     docs: list[PassageDoc],
     cfg: PassageConfig,
     groups: list[int],
-    pair_ok: PairFilter,
-    windowed: list[bool] | None = None,
+    scope: _Scope,
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
-    """Regions of reordered copies (see `dedup.bag`), merged per document pair."""
+    """Regions of reordered copies (see `dedup.bag`), merged per document pair (among
+    the scope's first `paired` documents)."""
+    docs = docs[: scope.paired]
     found = window_regions(
         [d.seq.stems for d in docs],
         [d.seq.content & (d.uni >= cfg.bag_rarity) for d in docs],
-        pair_ok,
+        scope.ok,
         max_df=max(cfg.bag_max_df_min, int(cfg.bag_max_df * len(set(groups)))),
         window=cfg.bag_window,
         min_shared=cfg.bag_min_words,
         share=cfg.bag_share,
-        windowed=windowed,
+        windowed=scope.windowed,
     )
     return {k: merge_rectangles(v) for k, v in found.items()}
 
@@ -651,14 +654,13 @@ def find(
     docs = weigh(docs, groups)
     out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
-    pair_ok = _pair_filter(groups, focus, sides, pairs)
-    labels, windowed = None, None
+    scope = _Scope(_pair_filter(groups, focus, sides, pairs), paired)
     if pairs is not None:  # documents no pair starts from never pair with each other
         owners = {x for x, _ in pairs}
         labels = [g if d in owners else -1 for d, g in enumerate(groups)]
-        windowed = [d in owners for d in range(len(docs))][:paired]
-    aligned = _regions(docs, cfg, groups, pair_ok, paired, labels)
-    bags = _bag_regions(docs[:paired], cfg, groups, pair_ok, windowed) if cfg.bag_window else {}
+        scope = scope._replace(labels=labels, windowed=[d in owners for d in range(len(docs))])
+    aligned = _regions(docs, cfg, groups, scope)
+    bags = _bag_regions(docs, cfg, groups, scope) if cfg.bag_window else {}
     for da, db in sorted(set(aligned) | set(bags)):
         a, b = docs[da], docs[db]
         chains: list[_Chain] = []
