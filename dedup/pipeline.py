@@ -472,7 +472,8 @@ def index_items(
         earlier.setdefault(j, []).append(i)
     matches: list[list[IndexMatch]] = []
     dups: list[set[Key]] = []
-    keep: list[int] = []
+    keep: list[int] = []  # the items to store, in order
+    kept: set[int] = set()  # the same, to look up
     for j, p in enumerate(prepared):
         found, of = [], set[Key]()
         for sid in stored_cands[j]:
@@ -481,7 +482,7 @@ def index_items(
                 found.append(IndexMatch(sid, round(jac, 6), round(cont, 6)))
                 of.add(("stored", sid))
         for i in earlier.get(j, []):
-            if skip_duplicates and i not in keep:
+            if skip_duplicates and i not in kept:
                 continue  # an earlier item that is not being stored
             jac, cont = overlap(p.shingles, prepared[i].shingles)
             if accept(jac, cont, cfg.verify):
@@ -492,9 +493,9 @@ def index_items(
         dups.append(of)
         if store_items and (not found or not skip_duplicates):
             keep.append(j)
+            kept.add(j)
     window = store.params.fingerprint_window
     fps = _fingerprints(prepared, cfg, window) if store.params.passages else []
-    kept = set(keep)
     shares: list[list[IndexPassage]] = [[] for _ in prepared]
     if store.params.passages:
         ok = (lambda i: i in kept) if skip_duplicates else (lambda i: True)
