@@ -170,3 +170,201 @@ def _align(a: TokenSeq, b: TokenSeq, scoring: Scoring) -> Alignment | None:
     b_matched = np.array(bm[::-1], dtype=np.int64)
     content = int(np.count_nonzero(a.content[a_matched] & b.content[b_matched]))
     return Alignment(i, a_end, j, b_end, best, a_matched, b_matched, content)
+
+
+#: Stems of the padding in `align_many`, one per side. Padding weighs 0, so even a
+#: word hashed to one of these never makes a padded cell score.
+_PAD_A, _PAD_B = 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFE
+
+#: Cells of the dynamic programme `align_many` fills at once (bounds its memory).
+BATCH_CELLS = 1 << 19
+
+
+def align_many(
+    pairs: list[tuple[TokenSeq, TokenSeq]], scoring: Scoring = Scoring()
+) -> list[Alignment | None]:
+    """`align` of many pairs, the same alignments, computed together: pairs of similar
+    shape are padded into one three-dimensional programme, filled a row at a time for
+    all of them, and traced back together (numpy's per-call cost, not the cells, is
+    what a single short alignment spends its time on).
+
+    Example:
+        >>> def seq(words):
+        ...     ids = np.array([ord(w) for w in words], dtype=np.uint64)
+        ...     n = len(words)
+        ...     return TokenSeq(ids, ids, np.ones(n, dtype=bool), np.full(n, UNIT, np.int32))
+        >>> x, y, z = seq("abcdef"), seq("zbcXefw"), seq("qq")
+        >>> [al if al is None else (al.a_start, al.a_end, al.matches)
+        ...  for al in align_many([(x, y), (x, z), (y, x)])]
+        [(1, 6, 4), None, (1, 6, 4)]
+    """
+    out: list[Alignment | None] = [None] * len(pairs)
+    rows: list[TokenSeq] = []
+    cols: list[TokenSeq] = []
+    flipped: list[bool] = []
+    where: list[int] = []
+    for k, (a, b) in enumerate(pairs):
+        n, m = len(a), len(b)
+        if not n or not m:
+            continue
+        swap = n > m or (n == m and _key(a) > _key(b))
+        rows.append(b if swap else a)
+        cols.append(a if swap else b)
+        flipped.append(swap)
+        where.append(k)
+    n_rows = np.array([len(x) for x in rows], dtype=np.int64)
+    n_cols = np.array([len(y) for y in cols], dtype=np.int64)
+    # Pairs of like shape go together (lengths binned in powers of two), so that
+    # little of a batch is padding.
+    bins = _size_bin(n_rows) * 1000 + _size_bin(n_cols)
+    order = np.lexsort((n_cols, n_rows, bins)).tolist()
+    start = 0
+    while start < len(order):
+        stop, big_m = start + 1, int(n_cols[order[start]])
+        while stop < len(order):
+            big_n, wider = int(n_rows[order[stop]]), max(big_m, int(n_cols[order[stop]]))
+            if (stop + 1 - start) * (big_n + 1) * (wider + 1) > BATCH_CELLS or (
+                bins[order[stop]] != bins[order[start]]
+            ):
+                break
+            stop, big_m = stop + 1, wider
+        chunk = order[start:stop]
+        found = _align_batch([rows[k] for k in chunk], [cols[k] for k in chunk], scoring)
+        for k, al in zip(chunk, found, strict=True):
+            if al is not None and flipped[k]:
+                al = Alignment(
+                    al.b_start,
+                    al.b_end,
+                    al.a_start,
+                    al.a_end,
+                    al.score,
+                    al.b_matched,
+                    al.a_matched,
+                    al.content_matches,
+                )
+            out[where[k]] = al
+        start = stop
+    return out
+
+
+def _size_bin(n: I64) -> I64:
+    """Bins of sequence lengths by powers of two (short lengths share one)."""
+    bins: I64 = np.floor(np.log2(np.maximum(n, 8))).astype(np.int64)
+    return bins
+
+
+def _padded(
+    seqs: list[TokenSeq], width: int, pad: int
+) -> tuple[U64, U64, npt.NDArray[np.bool_], npt.NDArray[np.int32]]:
+    """Stems, skeletons, content flags and weights of sequences, shape (width, count):
+    padded with stem and skeleton `pad`, not content, weight 0."""
+    lens = np.array([len(s) for s in seqs], dtype=np.int64)
+    valid = np.arange(width)[:, None] < lens[None, :]
+    # Position k of sequence q sits at [k, q]: fill in column-major order of valid.
+    at = np.flatnonzero(valid.T.ravel())
+    cells = (at % width) * len(seqs) + at // width
+    stems = np.full(width * len(seqs), pad, dtype=np.uint64)
+    skels = np.full(width * len(seqs), pad, dtype=np.uint64)
+    content = np.zeros(width * len(seqs), dtype=bool)
+    weights = np.zeros(width * len(seqs), dtype=np.int32)
+    stems[cells] = np.concatenate([s.stems for s in seqs])
+    skels[cells] = np.concatenate([s.skels for s in seqs])
+    content[cells] = np.concatenate([s.content for s in seqs])
+    weights[cells] = np.concatenate([s.weights for s in seqs])
+    shape = (width, len(seqs))
+    return (
+        stems.reshape(shape),
+        skels.reshape(shape),
+        content.reshape(shape),
+        weights.reshape(shape),
+    )
+
+
+def _align_batch(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> list[Alignment | None]:
+    """`_align` of pairs whose rows are the shorter side, in one padded programme,
+    laid out (row, column, pair) so that every step works on contiguous memory.
+
+    Padding holds stems no token has (a different one on each side) and scores as a
+    mismatch: padded cells come after the real ones in both directions, and their
+    values are those of real cells less a penalty, so neither the programme nor the
+    best cell or the traceback of a real pair ever involves them."""
+    count = len(a)
+    n = max(len(x) for x in a)
+    m = max(len(y) for y in b)
+    sa, ka, ca, wa = _padded(a, n, _PAD_A)
+    sb, kb, cb, wb = _padded(b, m, _PAD_B)
+    w = np.minimum(wa[:, None, :], wb[None, :, :])
+    near = (ka[:, None, :] == kb[None, :, :]) & ca[:, None, :] & cb[None, :, :]
+    sub = np.where(near, w // 2, scoring.mismatch).astype(np.int32)
+    exact = sa[:, None, :] == sb[None, :, :]
+    np.copyto(sub, w, where=exact)
+    h = np.zeros((n + 1, m + 1, count), dtype=np.int32)
+    ramp = (np.arange(1, m + 1, dtype=np.int32) * scoring.gap)[:, None]
+    up_ramp = ramp - scoring.gap
+    ramped = sub + ramp
+    e = np.empty((m, count), dtype=np.int32)
+    up = np.empty((m, count), dtype=np.int32)
+    for i in range(1, n + 1):
+        prev = h[i - 1]
+        np.add(prev[:-1], ramped[i - 1], out=e)
+        np.add(prev[1:], up_ramp, out=up)
+        np.maximum(e, up, out=e)
+        np.maximum(e, ramp, out=e)
+        np.maximum.accumulate(e, axis=0, out=e)
+        np.subtract(e, ramp, out=h[i, 1:])
+    flat = h.reshape(-1, count)
+    end = np.argmax(flat, axis=0)
+    best = flat[end, np.arange(count)]
+    i, j = end // (m + 1), end % (m + 1)
+    a_end, b_end = i.copy(), j.copy()
+    # Traceback of every alignment at once: one step of each per iteration.
+    bi = np.arange(count)
+    live = best > 0
+    hit_b: list[npt.NDArray[np.int64]] = []
+    hit_i: list[npt.NDArray[np.int64]] = []
+    hit_j: list[npt.NDArray[np.int64]] = []
+    while True:
+        idx = bi[live]
+        ci, cj = i[idx], j[idx]
+        hv = h[ci, cj, idx]
+        go = (ci > 0) & (cj > 0) & (hv > 0)
+        live[idx[~go]] = False
+        if not go.any():
+            break
+        idx, ci, cj, hv = idx[go], ci[go], cj[go], hv[go]
+        s = sub[ci - 1, cj - 1, idx]
+        diag = hv == h[ci - 1, cj - 1, idx] + s
+        hit = diag & (s > 0)
+        hit_b.append(idx[hit])
+        hit_i.append(ci[hit] - 1)
+        hit_j.append(cj[hit] - 1)
+        upward = ~diag & (hv == h[ci - 1, cj, idx] - scoring.gap)
+        i[idx] = ci - (diag | upward)
+        j[idx] = cj - (diag | ~upward)
+    mb = np.concatenate(hit_b) if hit_b else np.empty(0, np.int64)
+    mi = np.concatenate(hit_i) if hit_i else np.empty(0, np.int64)
+    mj = np.concatenate(hit_j) if hit_j else np.empty(0, np.int64)
+    o = np.lexsort((mi, mb))
+    mb, mi, mj = mb[o], mi[o], mj[o]
+    content = np.bincount(mb, weights=ca[mi, mb] & cb[mj, mb], minlength=count).astype(np.int64)
+    cut = np.searchsorted(mb, np.arange(count + 1)).tolist()
+    best_l, i_l, j_l = best.tolist(), i.tolist(), j.tolist()
+    ae_l, be_l, content_l = a_end.tolist(), b_end.tolist(), content.tolist()
+    out: list[Alignment | None] = []
+    for k in range(count):
+        if best_l[k] <= 0:
+            out.append(None)
+            continue
+        out.append(
+            Alignment(
+                i_l[k],
+                ae_l[k],
+                j_l[k],
+                be_l[k],
+                best_l[k],
+                mi[cut[k] : cut[k + 1]],
+                mj[cut[k] : cut[k + 1]],
+                content_l[k],
+            )
+        )
+    return out

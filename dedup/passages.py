@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from dedup.align import UNIT, Alignment, TokenSeq, align
+from dedup.align import UNIT, Alignment, TokenSeq, align_many
 from dedup.arrays import distinct
 from dedup.bag import window_regions
 from dedup.cluster import components
@@ -440,19 +441,52 @@ def merge_rectangles(rects: list[tuple[int, int, int, int]]) -> list[tuple[int, 
     return out
 
 
-def _weight_bound(a: PassageDoc, b: PassageDoc, region: tuple[int, int, int, int]) -> float:
-    """An upper bound of the significance of any alignment in the region, cheap to
-    compute: every token of A whose stem (or skeleton) occurs in B's side, at its own
-    rarity (or its bigram's, after another such token)."""
-    a0, a1, b0, b1 = region
-    sa, sb = a.seq.slice(a0, a1), b.seq.slice(b0, b1)
-    inb = ((sa.stems[:, None] == sb.stems[None, :]) | (sa.skels[:, None] == sb.skels[None, :])).any(
-        axis=1
-    )
-    w = np.where(inb, a.uni[a0:a1], 0.0)
-    run = inb[1:] & inb[:-1]
-    w[1:] = np.where(run, np.maximum(w[1:], a.bi[a0 + 1 : a1]), w[1:])
-    return float(w.sum())
+class _Tokens:
+    """Every document's tokens end to end, with dense stem and skeleton numbers, for
+    bounds computed over many regions at once."""
+
+    def __init__(self, docs: list[PassageDoc]) -> None:
+        lens = np.array([len(d.seq) for d in docs], dtype=np.int64)
+        self.base = np.cumsum(lens) - lens
+        stems = np.concatenate([d.seq.stems for d in docs])
+        skels = np.concatenate([d.seq.skels for d in docs])
+        self.stem_vocab = distinct(stems)
+        self.skel_vocab = distinct(skels)
+        self.stem = np.searchsorted(self.stem_vocab, stems).astype(np.int64)
+        self.skel = np.searchsorted(self.skel_vocab, skels).astype(np.int64)
+        self.uni = np.concatenate([d.uni for d in docs]).astype(np.float64)
+        self.bi = np.concatenate([d.bi for d in docs]).astype(np.float64)
+
+    def _spread(self, doc: I64, t0: I64, t1: I64) -> tuple[I64, I64]:
+        """(task, global token) of every token of ranges `[t0, t1)` of documents `doc`."""
+        n = t1 - t0
+        task = np.repeat(np.arange(len(n), dtype=np.int64), n)
+        tok = np.repeat(self.base[doc] + t0 - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        return task, tok
+
+    def bounds(self, rects: I64) -> npt.NDArray[np.float64]:
+        """For rows (a doc, a t0, a t1, b doc, b t0, b t1): an upper bound of the
+        significance of any alignment of the two ranges, cheap to compute: every token
+        of A whose stem (or skeleton) occurs in B's range, at its own rarity (or its
+        bigram's, after another such token)."""
+        if not len(rects):
+            return np.empty(0)
+        at, ag = self._spread(rects[:, 0], rects[:, 1], rects[:, 2])
+        bt, bg = self._spread(rects[:, 3], rects[:, 4], rects[:, 5])
+        inb = np.zeros(len(ag), dtype=bool)
+        for ids, size in ((self.stem, len(self.stem_vocab)), (self.skel, len(self.skel_vocab))):
+            keys = distinct(bt * np.int64(size) + ids[bg])
+            probe = at * np.int64(size) + ids[ag]
+            pos = np.minimum(np.searchsorted(keys, probe), max(0, len(keys) - 1))
+            inb |= (keys[pos] == probe) if len(keys) else False
+        w = np.where(inb, self.uni[ag], 0.0)
+        run = inb[1:] & inb[:-1] & (at[1:] == at[:-1])
+        w[1:] = np.where(run, np.maximum(w[1:], self.bi[ag[1:]]), w[1:])
+        return np.bincount(at, weights=w, minlength=len(rects)).astype(np.float64)
+
+
+#: Slack of the vectorised bounds (float64 sums) against the thresholds they prune for.
+_SLACK = 1e-3
 
 
 class _Part(NamedTuple):
@@ -465,33 +499,74 @@ class _Part(NamedTuple):
     weight: float
 
 
+Pair = tuple[int, int]
+Rect = tuple[int, int, int, int]
+
+
+def _aligned(
+    docs: list[PassageDoc], tokens: _Tokens, tasks: list[tuple[Pair, Rect]], least: float
+) -> list[Alignment | None]:
+    """The alignment of each (document pair, region), or None where the region's bound
+    says no alignment in it can be worth `least`."""
+    rows = np.array([(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1) in tasks], np.int64)
+    worth = (tokens.bounds(rows.reshape(-1, 6)) >= least - _SLACK).tolist()
+    live = [k for k, ok in enumerate(worth) if ok]
+    found = align_many(
+        [
+            (docs[da].seq.slice(a0, a1), docs[db].seq.slice(b0, b1))
+            for (da, db), (a0, a1, b0, b1) in (tasks[k] for k in live)
+        ]
+    )
+    out: list[Alignment | None] = [None] * len(tasks)
+    for k, al in zip(live, found, strict=True):
+        out[k] = al
+    return out
+
+
 def _local_alignments(
-    a: PassageDoc,
-    b: PassageDoc,
-    region: tuple[int, int, int, int],
+    docs: list[PassageDoc],
+    tokens: _Tokens,
+    regions: dict[Pair, list[Rect]],
     cfg: PassageConfig,
-    depth: int = 0,
-) -> list[_Part]:
-    """Significant, non-overlapping local alignments inside a region: the best one,
+) -> dict[Pair, list[_Part]]:
+    """Significant, non-overlapping local alignments inside each region: the best one,
     then recursively the best ones in the four corners it leaves (before and after it
     in each document, so that passages the two documents order differently are found
-    too)."""
-    a0, a1, b0, b1 = region
-    if _weight_bound(a, b, region) < cfg.min_words:
-        return []
-    al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
-    weight = significance(a, b, a0, b0, al) if al is not None else 0.0
-    if al is None or _density(al) < cfg.threshold or weight < cfg.min_words:
-        return []
-    found = [_Part(a0, b0, al, weight)]
-    if depth < 6:
-        a_parts = ((a0, a0 + al.a_start), (a0 + al.a_end, a1))
-        b_parts = ((b0, b0 + al.b_start), (b0 + al.b_end, b1))
-        for x0, x1 in a_parts:
-            for y0, y1 in b_parts:
-                if x1 - x0 >= 3 and y1 - y0 >= 3:
-                    found += _local_alignments(a, b, (x0, x1, y0, y1), cfg, depth + 1)
-    return sorted(found, key=lambda x: x.oa + x.al.a_start)
+    too). One level of that recursion at a time for all regions, aligned together.
+
+    Per document pair, the heaviest first; ties by position in A, then by region and
+    place in the recursion (parent before its corners, corners in order)."""
+    found: dict[Pair, list[tuple[tuple[int, ...], _Part]]] = defaultdict(list)
+    level: list[tuple[Pair, Rect, tuple[int, ...]]] = [
+        (pair, r, (k,)) for pair, rs in regions.items() for k, r in enumerate(rs)
+    ]
+    depth = 0
+    while level:
+        als = _aligned(docs, tokens, [(p, r) for p, r, _ in level], cfg.min_words)
+        deeper = []
+        for (pair, (a0, a1, b0, b1), key), al in zip(level, als, strict=True):
+            if al is None or _density(al) < cfg.threshold:
+                continue
+            weight = significance(docs[pair[0]], docs[pair[1]], a0, b0, al)
+            if weight < cfg.min_words:
+                continue
+            found[pair].append((key, _Part(a0, b0, al, weight)))
+            if depth < 6:
+                a_parts = ((a0, a0 + al.a_start), (a0 + al.a_end, a1))
+                b_parts = ((b0, b0 + al.b_start), (b0 + al.b_end, b1))
+                corners = [(x0, x1, y0, y1) for x0, x1 in a_parts for y0, y1 in b_parts]
+                deeper += [
+                    (pair, c, (*key, k))
+                    for k, c in enumerate(corners)
+                    if c[1] - c[0] >= 3 and c[3] - c[2] >= 3
+                ]
+        level, depth = deeper, depth + 1
+    return {
+        pair: [
+            p for _, p in sorted(v, key=lambda x: (-x[1].weight, x[1].oa + x[1].al.a_start, x[0]))
+        ]
+        for pair, v in found.items()
+    }
 
 
 def _bag(
@@ -556,74 +631,126 @@ class _Chain:
         return first.ob + first.al.b_start, last.ob + last.al.b_end
 
 
-def _extend(a: PassageDoc, b: PassageDoc, chain: _Chain, cfg: PassageConfig) -> None:
-    """Grow the chain into following and preceding sentences that align too."""
-    for forward in (True, False):
-        while True:
-            a0, a1 = chain.a_range
-            b0, b1 = chain.b_range
-            sa = a.sentence_of(a1 - 1) + 1 if forward else a.sentence_of(a0) - 1
-            sb = b.sentence_of(b1 - 1) + 1 if forward else b.sentence_of(b0) - 1
-            step = _next_part(
-                a, b, sa, sb, a1 if forward else a0, b1 if forward else b0, forward, cfg
-            )
-            if step is None:
-                break
-            chain.parts.insert(len(chain.parts) if forward else 0, step)
-
-
-def _next_part(
-    a: PassageDoc,
-    b: PassageDoc,
-    sa: int,
-    sb: int,
-    a_edge: int,
-    b_edge: int,
-    forward: bool,
+def _chains(
+    docs: list[PassageDoc],
+    tokens: _Tokens,
+    parts: dict[Pair, list[_Part]],
     cfg: PassageConfig,
-) -> _Part | None:
-    """An alignment of the sentences next to the chain in A and in B; when those do
-    not align, of one of them with the sentence after the other (skipping one
+) -> dict[Pair, list[_Chain]]:
+    """Passages grown from each document pair's alignments, heaviest first: an
+    alignment inside a passage already grown starts none. Document pairs go together,
+    one passage of each at a time (the next depends on how far the last one grew)."""
+    chains: dict[Pair, list[_Chain]] = {pair: [] for pair in parts}
+    left = {pair: list(reversed(ps)) for pair, ps in parts.items()}
+    while True:
+        growing: list[tuple[Pair, _Chain]] = []
+        for pair in sorted(left):
+            queue = left[pair]
+            while queue and any(_inside(queue[-1], c) for c in chains[pair]):
+                queue.pop()  # found again from another region, or reached by extension
+            if queue:
+                chain = _Chain([queue.pop()])
+                chains[pair].append(chain)
+                growing.append((pair, chain))
+        if not growing:
+            return chains
+        _extend(docs, tokens, growing, cfg)
+
+
+def _extend(
+    docs: list[PassageDoc],
+    tokens: _Tokens,
+    growing: list[tuple[Pair, _Chain]],
+    cfg: PassageConfig,
+) -> None:
+    """Grow each chain into following sentences that align too, then preceding ones;
+    all chains a sentence at a time."""
+    state = [(pair, chain, True) for pair, chain in growing]
+    while state:
+        steps = _next_parts(docs, tokens, state, cfg)
+        after = []
+        for (pair, chain, forward), step in zip(state, steps, strict=True):
+            if step is not None:
+                chain.parts.insert(len(chain.parts) if forward else 0, step)
+                after.append((pair, chain, forward))
+            elif forward:
+                after.append((pair, chain, False))
+        state = after
+
+
+def _next_parts(
+    docs: list[PassageDoc],
+    tokens: _Tokens,
+    state: list[tuple[Pair, _Chain, bool]],
+    cfg: PassageConfig,
+) -> list[_Part | None]:
+    """For each chain, an alignment of the sentences next to it in A and in B; when
+    those do not align, of one of them with the sentence after the other (skipping one
     sentence on either side), the best of those."""
-    step = 1 if forward else -1
-    first = _neighbour(a, b, sa, sb, a_edge, b_edge, forward, cfg)
-    if first is not None:
-        return first
-    best: _Part | None = None
-    for da, db in ((step, 0), (0, step), (step, step)):
-        part = _neighbour(a, b, sa + da, sb + db, a_edge, b_edge, forward, cfg)
-        if part is not None and (best is None or part.al.score > best.al.score):
-            best = part
-    return best
+    edges = []
+    for (da, db), chain, forward in state:
+        a, b = docs[da], docs[db]
+        a0, a1 = chain.a_range
+        b0, b1 = chain.b_range
+        sa = a.sentence_of(a1 - 1) + 1 if forward else a.sentence_of(a0) - 1
+        sb = b.sentence_of(b1 - 1) + 1 if forward else b.sentence_of(b0) - 1
+        edges.append((sa, sb, a1 if forward else a0, b1 if forward else b0))
+    first = _neighbours(
+        docs, tokens, [(s[0], *e, s[2]) for s, e in zip(state, edges, strict=True)], cfg
+    )
+    retry = [k for k, part in enumerate(first) if part is None]
+    skips = []
+    for k in retry:
+        pair, _, forward = state[k]
+        sa, sb, ea, eb = edges[k]
+        step = 1 if forward else -1
+        skips += [
+            (pair, sa + da, sb + db, ea, eb, forward)
+            for da, db in ((step, 0), (0, step), (step, step))
+        ]
+    others = _neighbours(docs, tokens, skips, cfg)
+    for n, k in enumerate(retry):
+        best: _Part | None = None
+        for part in others[3 * n : 3 * n + 3]:
+            if part is not None and (best is None or part.al.score > best.al.score):
+                best = part
+        first[k] = best
+    return first
 
 
-def _neighbour(
-    a: PassageDoc,
-    b: PassageDoc,
-    ia: int,
-    ib: int,
-    a_edge: int,
-    b_edge: int,
-    forward: bool,
+def _neighbours(
+    docs: list[PassageDoc],
+    tokens: _Tokens,
+    asked: list[tuple[Pair, int, int, int, int, bool]],
     cfg: PassageConfig,
-) -> _Part | None:
-    """The alignment of sentence `ia` of A with sentence `ib` of B (cut at the chain's
-    edge), if it is strong enough to extend a passage."""
-    if not (0 <= ia < len(a.sent_bounds) - 1 and 0 <= ib < len(b.sent_bounds) - 1):
-        return None
-    a0, a1 = int(a.sent_bounds[ia]), int(a.sent_bounds[ia + 1])
-    b0, b1 = int(b.sent_bounds[ib]), int(b.sent_bounds[ib + 1])
-    if forward:
-        a0, b0 = max(a0, a_edge), max(b0, b_edge)
-    else:
-        a1, b1 = min(a1, a_edge), min(b1, b_edge)
-    if a1 <= a0 or b1 <= b0 or _weight_bound(a, b, (a0, a1, b0, b1)) < cfg.extend_min:
-        return None
-    al = align(a.seq.slice(a0, a1), b.seq.slice(b0, b1))
-    if al is None or al.content_matches < 2 or _density(al) < cfg.threshold * 0.5:
-        return None
-    weight = significance(a, b, a0, b0, al)
-    return _Part(a0, b0, al, weight) if weight >= cfg.extend_min else None
+) -> list[_Part | None]:
+    """For each (document pair, sentence of A, sentence of B, chain edge in A and in B,
+    forward): the alignment of the two sentences (cut at the chain's edge), if it is
+    strong enough to extend a passage."""
+    tasks: list[tuple[Pair, Rect]] = []
+    where: list[int] = []
+    for k, ((da, db), ia, ib, a_edge, b_edge, forward) in enumerate(asked):
+        a, b = docs[da], docs[db]
+        if not (0 <= ia < len(a.sent_bounds) - 1 and 0 <= ib < len(b.sent_bounds) - 1):
+            continue
+        a0, a1 = int(a.sent_bounds[ia]), int(a.sent_bounds[ia + 1])
+        b0, b1 = int(b.sent_bounds[ib]), int(b.sent_bounds[ib + 1])
+        if forward:
+            a0, b0 = max(a0, a_edge), max(b0, b_edge)
+        else:
+            a1, b1 = min(a1, a_edge), min(b1, b_edge)
+        if a1 > a0 and b1 > b0:
+            tasks.append(((da, db), (a0, a1, b0, b1)))
+            where.append(k)
+    out: list[_Part | None] = [None] * len(asked)
+    for k, ((da, db), (a0, _, b0, _)), al in zip(
+        where, tasks, _aligned(docs, tokens, tasks, cfg.extend_min), strict=True
+    ):
+        if al is None or al.content_matches < 2 or _density(al) < cfg.threshold * 0.5:
+            continue
+        weight = significance(docs[da], docs[db], a0, b0, al)
+        out[k] = _Part(a0, b0, al, weight) if weight >= cfg.extend_min else None
+    return out
 
 
 def _density(al: Alignment) -> float:
@@ -659,23 +786,20 @@ def find(
         owners = {x for x, _ in pairs}
         labels = [g if d in owners else -1 for d, g in enumerate(groups)]
         scope = scope._replace(labels=labels, windowed=[d in owners for d in range(len(docs))])
-    aligned = _regions(docs, cfg, groups, scope)
-    bags = _bag_regions(docs, cfg, groups, scope) if cfg.bag_window else {}
+    with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL: the two overlap
+        later = pool.submit(_bag_regions, docs, cfg, groups, scope) if cfg.bag_window else None
+        aligned = _regions(docs, cfg, groups, scope)
+        bags = later.result() if later is not None else {}
+    tokens = _Tokens(docs)
+    chains = _chains(docs, tokens, _local_alignments(docs, tokens, aligned, cfg), cfg)
     for da, db in sorted(set(aligned) | set(bags)):
         a, b = docs[da], docs[db]
-        chains: list[_Chain] = []
-        parts = [p for r in aligned.get((da, db), []) for p in _local_alignments(a, b, r, cfg)]
-        for part in sorted(parts, key=lambda p: (-p.weight, p.oa + p.al.a_start)):
-            if any(_inside(part, c) for c in chains):
-                continue  # found again from another region, or already reached by extension
-            chain = _Chain([part])
-            _extend(a, b, chain, cfg)
-            chains.append(chain)
+        found = list(chains.get((da, db), []))
         for region in bags.get((da, db), []):
             bag = _bag(a, b, region, cfg)
             if bag is not None:
-                chains.append(_Chain([bag]))
-        kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in chains])
+                found.append(_Chain([bag]))
+        kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in found])
         out.extend(_merge_near(a, b, kept, cfg.merge_gap))
     return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
 

@@ -83,3 +83,41 @@ def test_symmetric(x: str, y: str) -> None:
     )
     assert ab.score == ba.score
     assert ab.a_matched.tolist() == ba.b_matched.tolist()
+
+
+def _random_seq(rng: np.random.Generator, n: int, vocab: int) -> TokenSeq:
+    stems = rng.integers(0, vocab, n).astype(np.uint64)
+    content = rng.random(n) < 0.7
+    weights = np.where(content, rng.integers(1, UNIT + 1, n), 3).astype(np.int32)
+    return TokenSeq(stems, stems // 2, content, weights)
+
+
+@pytest.mark.parametrize("cells", [1 << 19, 64])
+def test_align_many_is_align_of_each(cells: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batched alignments (padded, of mixed shapes, in one batch or many small ones)
+    are exactly the single ones: spans, score, matched tokens, ties broken alike."""
+    import dedup.align as module
+
+    monkeypatch.setattr(module, "BATCH_CELLS", cells)
+    rng = np.random.default_rng(7)
+    pairs = []
+    for _ in range(400):
+        n, m = (int(x) for x in rng.integers(0, 45, 2))
+        vocab = int(rng.integers(2, 25))
+        a, b = _random_seq(rng, n, vocab), _random_seq(rng, m, vocab)
+        pairs.append((a, a if rng.random() < 0.2 else b))
+    pairs.append((_random_seq(rng, 300, 40), _random_seq(rng, 5, 40)))  # one long, one short
+    many = module.align_many(pairs)
+    assert sum(x is not None for x in many) > 300
+    for (a, b), got in zip(pairs, many, strict=True):
+        want = align(a, b)
+        if want is None or got is None:
+            assert want is got
+            continue
+        assert (spans(got), got.score, got.content_matches) == (
+            spans(want),
+            want.score,
+            want.content_matches,
+        )
+        assert got.a_matched.tolist() == want.a_matched.tolist()
+        assert got.b_matched.tolist() == want.b_matched.tolist()
