@@ -20,7 +20,8 @@ def distinct(values: npt.NDArray[T]) -> npt.NDArray[T]:
     """
     if len(values) < 2:
         return values.copy()
-    s = np.sort(values, kind="stable")
+    # Not a stable sort: equal values are indistinguishable, and it is many times faster.
+    s = np.sort(values)
     keep = np.empty(len(s), dtype=bool)
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
@@ -37,6 +38,7 @@ def distinct_counts(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArray
     """
     if not len(values):
         return values.copy(), np.empty(0, dtype=np.int64)
-    s = np.sort(values, kind="stable")
+    # Not a stable sort: equal values are indistinguishable, and it is many times faster.
+    s = np.sort(values)
     starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
     return s[starts], np.diff(np.r_[starts, len(s)]).astype(np.int64)

@@ -98,20 +98,37 @@ def window_regions(
         df = np.bincount(d_sid, minlength=int(n_stems))
         indexed = df[d_sid] <= max_df
         d_sid, d_doc = d_sid[indexed], d_doc[indexed]
-    lo = np.searchsorted(d_sid, w_sid, side="left")
-    count = np.searchsorted(d_sid, w_sid, side="right") - lo
+    n_docs = np.int64(len(pos))
+    index_keys = d_sid * n_docs + d_doc  # sorted: distinct (stem, document)
+    # Prefix filter: a document sharing `need` of a window's `size` stems holds at least
+    # `k` of any `size - need + k` of them; look up only that many of the window's
+    # rarest stems, keep the documents holding `k` of those, then count exactly.
+    need = np.maximum(min_shared, np.ceil(share * w_size)).astype(np.int64)
+    k = np.minimum(2, need)
+    prefix = w_size - need + k
+    df = np.bincount(d_sid, minlength=int(n_stems))
+    rank_key = np.where(df[w_sid] > 0, df[w_sid], np.iinfo(np.int64).max)
+    order = np.lexsort((w_sid, rank_key, w_row))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - w_first[w_row[order]]
+    probe = (rank < prefix[w_row]) & (need[w_row] <= w_size[w_row])
+    p_row, p_sid = w_row[probe], w_sid[probe]
+    lo = np.searchsorted(d_sid, p_sid, side="left")
+    count = np.searchsorted(d_sid, p_sid, side="right") - lo
     hits_w, hits_d = [], []
-    # The join expands every window stem into the documents holding it: done a slice of
+    # The join expands every probed stem into the documents holding it: done a slice of
     # windows at a time (whole windows, about JOIN_CHUNK entries), so memory stays flat.
     ends = np.cumsum(count)
-    cut = np.searchsorted(w_row, np.arange(0, w + 1, 1), side="left")
+    cut = np.searchsorted(p_row, np.arange(0, w + 1, 1), side="left")
     first = 0
     while first < w:
         target = (ends[cut[first] - 1] if cut[first] else 0) + JOIN_CHUNK
         last = int(np.searchsorted(ends[cut[1:] - 1], target, side="right"))
         last = min(w, max(first + 1, last))
         a, b = cut[first], cut[last]
-        cw, cd, shared = _join(w_row[a:b], lo[a:b], count[a:b], d_doc, wd, pair_ok, len(stems))
+        cw, cd, hits = _join(p_row[a:b], lo[a:b], count[a:b], d_doc, wd, pair_ok, len(stems))
+        cw, cd = cw[hits >= k[cw]], cd[hits >= k[cw]]
+        shared = _shared(cw, cd, w_first, w_sid, index_keys, n_docs)
         good = (shared >= min_shared) & (shared >= share * w_size[cw])
         hits_w.append(cw[good])
         hits_d.append(cd[good])
@@ -163,6 +180,20 @@ def _join(
     keep = pair_ok(wd[rows], docs)
     codes, shared = distinct_counts(rows[keep] * np.int64(n_docs) + docs[keep])
     return codes // n_docs, codes % n_docs, shared
+
+
+def _shared(cw: I64, cd: I64, w_first: I64, w_sid: I64, index_keys: I64, n_docs: np.int64) -> I64:
+    """How many of window `cw`'s stems document `cd` holds (indexed ones), for each pair."""
+    size = w_first[cw + 1] - w_first[cw]
+    row = np.repeat(np.arange(len(cw), dtype=np.int64), size)
+    at = np.repeat(w_first[cw] - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+    keys = w_sid[at] * n_docs + cd[row]
+    order = np.argsort(keys)
+    pos = np.searchsorted(index_keys, keys[order])
+    held = np.zeros(len(keys), dtype=bool)
+    if len(index_keys):
+        held[order] = index_keys[np.minimum(pos, len(index_keys) - 1)] == keys[order]
+    return np.bincount(row[held], minlength=len(cw)).astype(np.int64)
 
 
 def _densest(sids: I64, pos: I64, wanted: I64, span: int) -> tuple[int, int]:
