@@ -118,12 +118,11 @@ def window_regions(
     hits_w, hits_d = [], []
     # The join expands every probed stem into the documents holding it: done a slice of
     # windows at a time (whole windows, about JOIN_CHUNK entries), so memory stays flat.
-    ends = np.cumsum(count)
     cut = np.searchsorted(p_row, np.arange(0, w + 1, 1), side="left")
+    before = np.concatenate([[0], np.cumsum(count)])[cut]  # join entries before each window
     first = 0
     while first < w:
-        target = (ends[cut[first] - 1] if cut[first] else 0) + JOIN_CHUNK
-        last = int(np.searchsorted(ends[cut[1:] - 1], target, side="right"))
+        last = int(np.searchsorted(before[1:], before[first] + JOIN_CHUNK, side="right"))
         last = min(w, max(first + 1, last))
         a, b = cut[first], cut[last]
         cw, cd, hits = _join(p_row[a:b], lo[a:b], count[a:b], d_doc, wd, pair_ok, len(stems))
