@@ -11,6 +11,7 @@ are integers, so the dynamic programme and its traceback are exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -179,6 +180,9 @@ _PAD_A, _PAD_B = 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFE
 #: Cells of the dynamic programme `align_many` fills at once (bounds its memory).
 BATCH_CELLS = 1 << 19
 
+#: Cells of the programmes `align_many` keeps to trace back together.
+TRACE_CELLS = 1 << 24
+
 
 def align_many(
     pairs: list[tuple[TokenSeq, TokenSeq]], scoring: Scoring = Scoring()
@@ -218,6 +222,7 @@ def align_many(
     # little of a batch is padding.
     bins = _size_bin(n_rows) * 1000 + _size_bin(n_cols)
     order = np.lexsort((n_cols, n_rows, bins)).tolist()
+    filled: list[tuple[list[int], _Filled]] = []
     start = 0
     while start < len(order):
         stop, big_m = start + 1, int(n_cols[order[start]])
@@ -229,21 +234,24 @@ def align_many(
                 break
             stop, big_m = stop + 1, wider
         chunk = order[start:stop]
-        found = _align_batch([rows[k] for k in chunk], [cols[k] for k in chunk], scoring)
-        for k, al in zip(chunk, found, strict=True):
-            if al is not None and flipped[k]:
-                al = Alignment(
-                    al.b_start,
-                    al.b_end,
-                    al.a_start,
-                    al.a_end,
-                    al.score,
-                    al.b_matched,
-                    al.a_matched,
-                    al.content_matches,
-                )
-            out[where[k]] = al
+        filled.append((chunk, _fill([rows[k] for k in chunk], [cols[k] for k in chunk], scoring)))
         start = stop
+        if start == len(order) or sum(f.h.size for _, f in filled) > TRACE_CELLS:
+            found = _trace([f for _, f in filled], scoring)
+            for k, al in zip((k for c, _ in filled for k in c), found, strict=True):
+                if al is not None and flipped[k]:
+                    al = Alignment(
+                        al.b_start,
+                        al.b_end,
+                        al.a_start,
+                        al.a_end,
+                        al.score,
+                        al.b_matched,
+                        al.a_matched,
+                        al.content_matches,
+                    )
+                out[where[k]] = al
+            filled = []
     return out
 
 
@@ -280,8 +288,21 @@ def _padded(
     )
 
 
-def _align_batch(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> list[Alignment | None]:
-    """`_align` of pairs whose rows are the shorter side, in one padded programme,
+class _Filled(NamedTuple):
+    """A padded programme of pairs, laid out (row, column, pair): its cells, scores,
+    content flags, and each pair's best cell and score."""
+
+    h: npt.NDArray[np.signedinteger]
+    sub: npt.NDArray[np.signedinteger]
+    ca: npt.NDArray[np.bool_]
+    cb: npt.NDArray[np.bool_]
+    i: I64
+    j: I64
+    best: I64
+
+
+def _fill(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> _Filled:
+    """The programme of pairs whose rows are the shorter side, padded to one shape and
     laid out (row, column, pair) so that every step works on contiguous memory.
 
     Padding holds stems no token has (a different one on each side) and scores as a
@@ -293,17 +314,22 @@ def _align_batch(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> list
     m = max(len(y) for y in b)
     sa, ka, ca, wa = _padded(a, n, _PAD_A)
     sb, kb, cb, wb = _padded(b, m, _PAD_B)
-    w = np.minimum(wa[:, None, :], wb[None, :, :])
+    # 16-bit cells when no score of the programme can overflow them (half the memory).
+    top = int(max(wa.max(), wb.max(), 1)) * (n + 1) + (abs(scoring.gap) + abs(scoring.mismatch)) * (
+        m + 1
+    )
+    cell = np.int16 if top < 30000 else np.int32
+    w = np.minimum(wa[:, None, :], wb[None, :, :]).astype(cell)
     near = (ka[:, None, :] == kb[None, :, :]) & ca[:, None, :] & cb[None, :, :]
-    sub = np.where(near, w // 2, scoring.mismatch).astype(np.int32)
+    sub = np.where(near, w // 2, cell(scoring.mismatch))
     exact = sa[:, None, :] == sb[None, :, :]
     np.copyto(sub, w, where=exact)
-    h = np.zeros((n + 1, m + 1, count), dtype=np.int32)
-    ramp = (np.arange(1, m + 1, dtype=np.int32) * scoring.gap)[:, None]
-    up_ramp = ramp - scoring.gap
+    h = np.zeros((n + 1, m + 1, count), dtype=cell)
+    ramp = (np.arange(1, m + 1) * scoring.gap).astype(cell)[:, None]
+    up_ramp = (ramp - scoring.gap).astype(cell)
     ramped = sub + ramp
-    e = np.empty((m, count), dtype=np.int32)
-    up = np.empty((m, count), dtype=np.int32)
+    e = np.empty((m, count), dtype=cell)
+    up = np.empty((m, count), dtype=cell)
     for i in range(1, n + 1):
         prev = h[i - 1]
         np.add(prev[:-1], ramped[i - 1], out=e)
@@ -315,8 +341,31 @@ def _align_batch(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> list
     flat = h.reshape(-1, count)
     end = np.argmax(flat, axis=0)
     best = flat[end, np.arange(count)]
-    i, j = end // (m + 1), end % (m + 1)
+    return _Filled(h, sub, ca, cb, end // (m + 1), end % (m + 1), best.astype(np.int64))
+
+
+def _trace(batches: list[_Filled], scoring: Scoring) -> list[Alignment | None]:
+    """The alignments of filled programmes, traced back all at once, one step of each
+    per iteration, through flat indices into all the programmes' cells."""
+    counts = [f.h.shape[2] for f in batches]
+    lane = np.concatenate([np.arange(c, dtype=np.int64) for c in counts])
+    col_h = np.repeat(np.array([f.h.shape[1] for f in batches], dtype=np.int64), counts)
+    col_s = col_h - 1
+    width = np.repeat(np.array(counts, dtype=np.int64), counts)
+    h_base = np.repeat(np.cumsum([0] + [f.h.size for f in batches])[:-1], counts)
+    s_base = np.repeat(np.cumsum([0] + [f.sub.size for f in batches])[:-1], counts)
+    flat_h = np.concatenate([f.h.ravel().astype(np.int32) for f in batches])
+    flat_s = np.concatenate([f.sub.ravel().astype(np.int32) for f in batches])
+    i = np.concatenate([f.i for f in batches])
+    j = np.concatenate([f.j for f in batches])
+    best = np.concatenate([f.best for f in batches])
     a_end, b_end = i.copy(), j.copy()
+    # Strides: a row up, a column left, in the cells and in the scores.
+    up_h, left = col_h * width, width
+    up_s = col_s * width
+    at_h = h_base + (i * col_h + j) * width + lane
+    at_s = s_base + ((i - 1) * col_s + (j - 1)) * width + lane
+    count = len(lane)
     # Traceback of every alignment at once: one step of each per iteration.
     bi = np.arange(count)
     live = best > 0
@@ -325,31 +374,42 @@ def _align_batch(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> list
     hit_j: list[npt.NDArray[np.int64]] = []
     while True:
         idx = bi[live]
-        ci, cj = i[idx], j[idx]
-        hv = h[ci, cj, idx]
+        ci, cj, ph = i[idx], j[idx], at_h[idx]
+        hv = flat_h[ph]
         go = (ci > 0) & (cj > 0) & (hv > 0)
         live[idx[~go]] = False
         if not go.any():
             break
-        idx, ci, cj, hv = idx[go], ci[go], cj[go], hv[go]
-        s = sub[ci - 1, cj - 1, idx]
-        diag = hv == h[ci - 1, cj - 1, idx] + s
+        idx, ci, cj, ph, hv = idx[go], ci[go], cj[go], ph[go], hv[go]
+        ps, uh, lh, us = at_s[idx], up_h[idx], left[idx], up_s[idx]
+        s = flat_s[ps]
+        diag = hv == flat_h[ph - uh - lh] + s
         hit = diag & (s > 0)
         hit_b.append(idx[hit])
         hit_i.append(ci[hit] - 1)
         hit_j.append(cj[hit] - 1)
-        upward = ~diag & (hv == h[ci - 1, cj, idx] - scoring.gap)
-        i[idx] = ci - (diag | upward)
-        j[idx] = cj - (diag | ~upward)
+        upward = ~diag & (hv == flat_h[ph - uh] - scoring.gap)
+        di, dj = diag | upward, diag | ~upward
+        i[idx] = ci - di
+        j[idx] = cj - dj
+        at_h[idx] = ph - di * uh - dj * lh
+        at_s[idx] = ps - di * us - dj * lh
     mb = np.concatenate(hit_b) if hit_b else np.empty(0, np.int64)
     mi = np.concatenate(hit_i) if hit_i else np.empty(0, np.int64)
     mj = np.concatenate(hit_j) if hit_j else np.empty(0, np.int64)
     o = np.lexsort((mi, mb))
     mb, mi, mj = mb[o], mi[o], mj[o]
-    content = np.bincount(mb, weights=ca[mi, mb] & cb[mj, mb], minlength=count).astype(np.int64)
+    ca_base = np.cumsum([0] + [f.ca.size for f in batches])[:-1]
+    cb_base = np.cumsum([0] + [f.cb.size for f in batches])[:-1]
+    flat_ca = np.concatenate([f.ca.ravel() for f in batches])
+    flat_cb = np.concatenate([f.cb.ravel() for f in batches])
+    ca_at = np.repeat(ca_base, counts)[mb] + mi * width[mb] + lane[mb]
+    cb_at = np.repeat(cb_base, counts)[mb] + mj * width[mb] + lane[mb]
+    content = np.bincount(mb, weights=flat_ca[ca_at] & flat_cb[cb_at], minlength=count)
     cut = np.searchsorted(mb, np.arange(count + 1)).tolist()
     best_l, i_l, j_l = best.tolist(), i.tolist(), j.tolist()
-    ae_l, be_l, content_l = a_end.tolist(), b_end.tolist(), content.tolist()
+    ae_l, be_l = a_end.tolist(), b_end.tolist()
+    content_l = content.astype(np.int64).tolist()
     out: list[Alignment | None] = []
     for k in range(count):
         if best_l[k] <= 0:
