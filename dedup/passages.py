@@ -30,7 +30,7 @@ from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
 from dedup.lsh import candidates, lsh_params
 from dedup.morph import STOPWORDS, skeleton, stem
-from dedup.segment import sentences
+from dedup.segment import sentence_breaks
 from dedup.shingle import fmix64, shingle_hashes
 from dedup.sketch import flat_signatures
 from dedup.types import Doc, Normalised, Tokens
@@ -111,16 +111,16 @@ def prepare_batch(
     base = np.cumsum(lens) - lens
     all_h = np.concatenate([t.hashes for _, _, t in items]) if items else np.empty(0, np.uint64)
     _, first, inv = np.unique(all_h, return_index=True, return_inverse=True)
-    doc_of = np.repeat(np.arange(len(items)), lens)
-    stems: list[str] = []
-    feats = np.empty((len(first), 3), dtype=np.uint64)
-    for u, gi in enumerate(first.tolist()):
-        d = int(doc_of[gi])
-        _, norm, tokens = items[d]
-        t = gi - int(base[d])
-        st, sid, kid, content = word_features(norm.text[tokens.starts[t] : tokens.ends[t]])
-        stems.append(st)
-        feats[u] = (sid, kid, content)
+    doc_of = np.repeat(np.arange(len(items)), lens)[first].tolist()
+    all_s = np.concatenate([t.starts for _, _, t in items]) if items else np.empty(0, np.int64)
+    all_e = np.concatenate([t.ends for _, _, t in items]) if items else np.empty(0, np.int64)
+    texts = [norm.text for _, norm, _ in items]
+    found = [
+        word_features(texts[d][s:e])
+        for d, s, e in zip(doc_of, all_s[first].tolist(), all_e[first].tolist(), strict=True)
+    ]
+    stems = [f[0] for f in found]
+    feats = np.array([f[1:] for f in found], dtype=np.uint64).reshape(-1, 3)
     stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))
     codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
     code_start = np.cumsum(stem_len) - stem_len
@@ -136,7 +136,7 @@ def prepare_batch(
         )
         n = len(u)
         orig_starts = norm.offsets[tokens.starts] if n else np.empty(0, np.int64)
-        cuts = np.array([s for s, _ in sentences(doc.text)], dtype=np.int64)
+        cuts = np.array(sentence_breaks(doc.text), dtype=np.int64)
         bounds = np.searchsorted(orig_starts, cuts)
         sent_bounds = distinct(np.concatenate([[0], bounds, [n]]).astype(np.int64))
         grams, last = _unit_grams(u, content, seq.stems, stem_len, codes, code_start, cfg.gram)

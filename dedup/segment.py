@@ -7,8 +7,11 @@ import re
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 #: A sentence ends at . ! ? ؟ ؛ … (and any closing quotes or brackets after them) followed
 #: by white space, or at a line break. A full stop after a lone capital (an initial, "U.S.")
-#: or between digits does not end a sentence.
-_SENTENCE_END = re.compile(r"""(?:(?<![\s.][A-Z])(?<!^[A-Z])[.!?؟؛…]+["'”’»)\]]*(?=\s)|\n)""")
+#: or between digits does not end a sentence. (The first mark comes first in the pattern,
+#: its look-behinds after it: the engine then skips ahead to candidate characters.)
+_SENTENCE_END = re.compile(
+    r"""(?:\n|[.!?؟؛…](?<![\s.][A-Z][.!?؟؛…])(?<!^[A-Z][.!?؟؛…])[.!?؟؛…]*["'”’»)\]]*(?=\s))"""
+)
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -40,6 +43,17 @@ def sentences(text: str) -> list[tuple[int, int]]:
         ['قال كيري: "نعم".', 'هل توافق؟', 'U.S. Secretary John Kerry spoke.', 'سطر جديد']
     """
     return _split(text, _SENTENCE_END, keep_break=True)
+
+
+def sentence_breaks(text: str) -> list[int]:
+    """Offsets where a sentence may start: 0 and the end of every sentence break. Each
+    sentence of `sentences` starts at one of them, after white space only.
+
+    Example:
+        >>> sentence_breaks("One. Two?\\n\\nThree")
+        [0, 4, 9, 10, 11]
+    """
+    return [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
 
 
 def _split(text: str, breaks: re.Pattern[str], *, keep_break: bool) -> list[tuple[int, int]]:
