@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from dedup.arrays import distinct, distinct_counts
+from dedup.arrays import distinct, distinct_counts, distinct_inverse
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -69,9 +69,7 @@ def window_regions(
     base = np.cumsum(counts) - counts
     tok_doc = np.repeat(np.arange(len(pos), dtype=np.int64), counts)
     tok_pos = np.concatenate(pos)
-    vocab, sid = np.unique(
-        np.concatenate([st[p] for st, p in zip(stems, pos, strict=True)]), return_inverse=True
-    )
+    vocab, sid = distinct_inverse(np.concatenate([st[p] for st, p in zip(stems, pos, strict=True)]))
     n_stems = np.int64(len(vocab))
     # Windows, as ranges [ws, we) of the concatenated rare tokens.
     spans = [

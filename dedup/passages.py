@@ -24,7 +24,7 @@ import numpy.typing as npt
 import xxhash
 
 from dedup.align import UNIT, Alignment, TokenSeq, align_many
-from dedup.arrays import distinct
+from dedup.arrays import distinct, distinct_inverse
 from dedup.bag import window_regions
 from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
@@ -184,7 +184,7 @@ def group_frequency(
     """
     lens = np.array([len(x) for x in items], dtype=np.int64)
     flat = np.concatenate(items) if items else np.empty(0, np.uint64)
-    vocab, inv = np.unique(flat, return_inverse=True)
+    vocab, inv = distinct_inverse(flat)
     g = np.repeat(np.asarray(groups, dtype=np.int64), lens)
     pairs = distinct(g * np.int64(max(1, len(vocab))) + inv)
     df = np.bincount(pairs % max(1, len(vocab)), minlength=len(vocab)).astype(np.int64)
@@ -450,10 +450,8 @@ class _Tokens:
         self.base = np.cumsum(lens) - lens
         stems = np.concatenate([d.seq.stems for d in docs])
         skels = np.concatenate([d.seq.skels for d in docs])
-        self.stem_vocab = distinct(stems)
-        self.skel_vocab = distinct(skels)
-        self.stem = np.searchsorted(self.stem_vocab, stems).astype(np.int64)
-        self.skel = np.searchsorted(self.skel_vocab, skels).astype(np.int64)
+        self.stem_vocab, self.stem = distinct_inverse(stems)
+        self.skel_vocab, self.skel = distinct_inverse(skels)
         self.uni = np.concatenate([d.uni for d in docs]).astype(np.float64)
         self.bi = np.concatenate([d.bi for d in docs]).astype(np.float64)
 
