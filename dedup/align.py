@@ -222,7 +222,7 @@ def align_many(
     # little of a batch is padding.
     bins = _size_bin(n_rows) * 1000 + _size_bin(n_cols)
     order = np.lexsort((n_cols, n_rows, bins)).tolist()
-    filled: list[tuple[list[int], _Filled]] = []
+    chunks: list[list[int]] = []
     start = 0
     while start < len(order):
         stop, big_m = start + 1, int(n_cols[order[start]])
@@ -233,25 +233,42 @@ def align_many(
             ):
                 break
             stop, big_m = stop + 1, wider
-        chunk = order[start:stop]
-        filled.append((chunk, _fill([rows[k] for k in chunk], [cols[k] for k in chunk], scoring)))
+        chunks.append(order[start:stop])
         start = stop
-        if start == len(order) or sum(f.h.size for _, f in filled) > TRACE_CELLS:
-            found = _trace([f for _, f in filled], scoring)
-            for k, al in zip((k for c, _ in filled for k in c), found, strict=True):
-                if al is not None and flipped[k]:
-                    al = Alignment(
-                        al.b_start,
-                        al.b_end,
-                        al.a_start,
-                        al.a_end,
-                        al.score,
-                        al.b_matched,
-                        al.a_matched,
-                        al.content_matches,
-                    )
-                out[where[k]] = al
-            filled = []
+    # Programmes are filled into one buffer and traced back together, TRACE_CELLS at a time.
+    shapes = [(int(n_rows[c].max()), int(n_cols[c].max()), len(c)) for c in chunks]
+    first = 0
+    while first < len(chunks):
+        last, cells = first, 0
+        while last < len(chunks) and (last == first or cells <= TRACE_CELLS):
+            n, m, count = shapes[last]
+            cells += (n + 1) * (m + 1) * count
+            last += 1
+        flat_h = np.empty(cells, dtype=np.int32)
+        flat_s = np.empty(sum(n * m * c for n, m, c in shapes[first:last]), dtype=np.int32)
+        filled, at_h, at_s = [], 0, 0
+        for chunk, (n, m, count) in zip(chunks[first:last], shapes[first:last], strict=True):
+            h = flat_h[at_h : at_h + (n + 1) * (m + 1) * count].reshape(n + 1, m + 1, count)
+            sub = flat_s[at_s : at_s + n * m * count].reshape(n, m, count)
+            filled.append(
+                _fill([rows[k] for k in chunk], [cols[k] for k in chunk], h, sub, scoring)
+            )
+            at_h, at_s = at_h + h.size, at_s + sub.size
+        found = _trace(filled, flat_h, flat_s, scoring)
+        for k, al in zip((k for c in chunks[first:last] for k in c), found, strict=True):
+            if al is not None and flipped[k]:
+                al = Alignment(
+                    al.b_start,
+                    al.b_end,
+                    al.a_start,
+                    al.a_end,
+                    al.score,
+                    al.b_matched,
+                    al.a_matched,
+                    al.content_matches,
+                )
+            out[where[k]] = al
+        first = last
     return out
 
 
@@ -292,8 +309,8 @@ class _Filled(NamedTuple):
     """A padded programme of pairs, laid out (row, column, pair): its cells, scores,
     content flags, and each pair's best cell and score."""
 
-    h: npt.NDArray[np.signedinteger]
-    sub: npt.NDArray[np.signedinteger]
+    h: npt.NDArray[np.int32]
+    sub: npt.NDArray[np.int32]
     ca: npt.NDArray[np.bool_]
     cb: npt.NDArray[np.bool_]
     i: I64
@@ -301,35 +318,37 @@ class _Filled(NamedTuple):
     best: I64
 
 
-def _fill(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> _Filled:
+def _fill(
+    a: list[TokenSeq],
+    b: list[TokenSeq],
+    h: npt.NDArray[np.int32],
+    sub: npt.NDArray[np.int32],
+    scoring: Scoring,
+) -> _Filled:
     """The programme of pairs whose rows are the shorter side, padded to one shape and
-    laid out (row, column, pair) so that every step works on contiguous memory.
+    laid out (row, column, pair) so that every step works on contiguous memory: cells
+    into `h`, shape (rows + 1, columns + 1, pairs), scores into `sub`.
 
     Padding holds stems no token has (a different one on each side) and scores as a
     mismatch: padded cells come after the real ones in both directions, and their
     values are those of real cells less a penalty, so neither the programme nor the
     best cell or the traceback of a real pair ever involves them."""
     count = len(a)
-    n = max(len(x) for x in a)
-    m = max(len(y) for y in b)
+    n, m = h.shape[0] - 1, h.shape[1] - 1
     sa, ka, ca, wa = _padded(a, n, _PAD_A)
     sb, kb, cb, wb = _padded(b, m, _PAD_B)
-    # 16-bit cells when no score of the programme can overflow them (half the memory).
-    top = int(max(wa.max(), wb.max(), 1)) * (n + 1) + (abs(scoring.gap) + abs(scoring.mismatch)) * (
-        m + 1
-    )
-    cell = np.int16 if top < 30000 else np.int32
-    w = np.minimum(wa[:, None, :], wb[None, :, :]).astype(cell)
+    w = np.minimum(wa[:, None, :], wb[None, :, :])
+    sub.fill(scoring.mismatch)
     near = (ka[:, None, :] == kb[None, :, :]) & ca[:, None, :] & cb[None, :, :]
-    sub = np.where(near, w // 2, cell(scoring.mismatch))
-    exact = sa[:, None, :] == sb[None, :, :]
-    np.copyto(sub, w, where=exact)
-    h = np.zeros((n + 1, m + 1, count), dtype=cell)
-    ramp = (np.arange(1, m + 1) * scoring.gap).astype(cell)[:, None]
-    up_ramp = (ramp - scoring.gap).astype(cell)
+    np.copyto(sub, w // 2, where=near)
+    np.copyto(sub, w, where=sa[:, None, :] == sb[None, :, :])
+    h[0] = 0
+    h[:, 0] = 0
+    ramp = (np.arange(1, m + 1, dtype=np.int32) * scoring.gap)[:, None]
+    up_ramp = ramp - scoring.gap
     ramped = sub + ramp
-    e = np.empty((m, count), dtype=cell)
-    up = np.empty((m, count), dtype=cell)
+    e = np.empty((m, count), dtype=np.int32)
+    up = np.empty((m, count), dtype=np.int32)
     for i in range(1, n + 1):
         prev = h[i - 1]
         np.add(prev[:-1], ramped[i - 1], out=e)
@@ -344,9 +363,15 @@ def _fill(a: list[TokenSeq], b: list[TokenSeq], scoring: Scoring) -> _Filled:
     return _Filled(h, sub, ca, cb, end // (m + 1), end % (m + 1), best.astype(np.int64))
 
 
-def _trace(batches: list[_Filled], scoring: Scoring) -> list[Alignment | None]:
-    """The alignments of filled programmes, traced back all at once, one step of each
-    per iteration, through flat indices into all the programmes' cells."""
+def _trace(
+    batches: list[_Filled],
+    flat_h: npt.NDArray[np.int32],
+    flat_s: npt.NDArray[np.int32],
+    scoring: Scoring,
+) -> list[Alignment | None]:
+    """The alignments of programmes filled one after another into `flat_h` and
+    `flat_s`, traced back all at once, one step of each per iteration, through flat
+    indices into those buffers."""
     counts = [f.h.shape[2] for f in batches]
     lane = np.concatenate([np.arange(c, dtype=np.int64) for c in counts])
     col_h = np.repeat(np.array([f.h.shape[1] for f in batches], dtype=np.int64), counts)
@@ -354,8 +379,6 @@ def _trace(batches: list[_Filled], scoring: Scoring) -> list[Alignment | None]:
     width = np.repeat(np.array(counts, dtype=np.int64), counts)
     h_base = np.repeat(np.cumsum([0] + [f.h.size for f in batches])[:-1], counts)
     s_base = np.repeat(np.cumsum([0] + [f.sub.size for f in batches])[:-1], counts)
-    flat_h = np.concatenate([f.h.ravel().astype(np.int32) for f in batches])
-    flat_s = np.concatenate([f.sub.ravel().astype(np.int32) for f in batches])
     i = np.concatenate([f.i for f in batches])
     j = np.concatenate([f.j for f in batches])
     best = np.concatenate([f.best for f in batches])
@@ -366,34 +389,35 @@ def _trace(batches: list[_Filled], scoring: Scoring) -> list[Alignment | None]:
     at_h = h_base + (i * col_h + j) * width + lane
     at_s = s_base + ((i - 1) * col_s + (j - 1)) * width + lane
     count = len(lane)
-    # Traceback of every alignment at once: one step of each per iteration.
-    bi = np.arange(count)
-    live = best > 0
+    # Traceback of every alignment at once: one step of each per iteration, on arrays
+    # of the alignments still under way (compacted as they finish).
+    act = np.flatnonzero(best > 0)
+    ci, cj, ph, ps = i[act], j[act], at_h[act], at_s[act]
+    uh, lh, us = up_h[act], left[act], up_s[act]
     hit_b: list[npt.NDArray[np.int64]] = []
     hit_i: list[npt.NDArray[np.int64]] = []
     hit_j: list[npt.NDArray[np.int64]] = []
-    while True:
-        idx = bi[live]
-        ci, cj, ph = i[idx], j[idx], at_h[idx]
+    while len(act):
         hv = flat_h[ph]
         go = (ci > 0) & (cj > 0) & (hv > 0)
-        live[idx[~go]] = False
-        if not go.any():
-            break
-        idx, ci, cj, ph, hv = idx[go], ci[go], cj[go], ph[go], hv[go]
-        ps, uh, lh, us = at_s[idx], up_h[idx], left[idx], up_s[idx]
+        if not go.all():
+            i[act[~go]], j[act[~go]] = ci[~go], cj[~go]
+            act, ci, cj, ph, ps, hv = act[go], ci[go], cj[go], ph[go], ps[go], hv[go]
+            uh, lh, us = uh[go], lh[go], us[go]
+            if not len(act):
+                break
         s = flat_s[ps]
         diag = hv == flat_h[ph - uh - lh] + s
         hit = diag & (s > 0)
-        hit_b.append(idx[hit])
+        hit_b.append(act[hit])
         hit_i.append(ci[hit] - 1)
         hit_j.append(cj[hit] - 1)
         upward = ~diag & (hv == flat_h[ph - uh] - scoring.gap)
         di, dj = diag | upward, diag | ~upward
-        i[idx] = ci - di
-        j[idx] = cj - dj
-        at_h[idx] = ph - di * uh - dj * lh
-        at_s[idx] = ps - di * us - dj * lh
+        ci = ci - di
+        cj = cj - dj
+        ph = ph - di * uh - dj * lh
+        ps = ps - di * us - dj * lh
     mb = np.concatenate(hit_b) if hit_b else np.empty(0, np.int64)
     mi = np.concatenate(hit_i) if hit_i else np.empty(0, np.int64)
     mj = np.concatenate(hit_j) if hit_j else np.empty(0, np.int64)
