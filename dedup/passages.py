@@ -124,24 +124,30 @@ def prepare_batch(
     stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))
     codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
     code_start = np.cumsum(stem_len) - stem_len
+    content_all = feats[inv, 2].astype(bool)
+    grams, last, cuts = _unit_grams(
+        inv, content_all, feats[:, 0], stem_len, codes, code_start, lens, cfg.gram
+    )
     out = []
     for d, (doc, norm, tokens) in enumerate(items):
-        u = inv[base[d] : base[d] + lens[d]]
-        content = feats[u, 2].astype(bool)
+        lo, hi = int(base[d]), int(base[d] + lens[d])
+        u, content = inv[lo:hi], content_all[lo:hi]
         seq = TokenSeq(
             feats[u, 0],
             feats[u, 1],
             content,
             np.where(content, UNIT, STOPWORD_WEIGHT).astype(np.int32),
         )
-        n = len(u)
+        n = hi - lo
         orig_starts = norm.offsets[tokens.starts] if n else np.empty(0, np.int64)
-        cuts = np.array(sentence_breaks(doc.text), dtype=np.int64)
-        bounds = np.searchsorted(orig_starts, cuts)
+        breaks = np.array(sentence_breaks(doc.text), dtype=np.int64)
+        bounds = np.searchsorted(orig_starts, breaks)
         sent_bounds = distinct(np.concatenate([[0], bounds, [n]]).astype(np.int64))
-        grams, last = _unit_grams(u, content, seq.stems, stem_len, codes, code_start, cfg.gram)
+        g = slice(int(cuts[d]), int(cuts[d + 1]))
         ones = np.ones(n, dtype=np.float32)
-        out.append(PassageDoc(doc, norm, tokens, seq, sent_bounds, grams, last, ones, ones))
+        out.append(
+            PassageDoc(doc, norm, tokens, seq, sent_bounds, grams[g], last[g] - lo, ones, ones)
+        )
     return out
 
 
@@ -234,29 +240,35 @@ def _unit_grams(
     stem_len: I64,
     codes: npt.NDArray[np.uint32],
     code_start: I64,
+    lens: I64,
     n: int,
-) -> tuple[npt.NDArray[np.uint64], I64]:
-    """Unit shingles of a document, ordered by the last token each covers: character
-    n-grams over the concatenated content stems (robust to affixes and re-spelling)
-    and the content stems themselves (robust to reordered words).
+) -> tuple[npt.NDArray[np.uint64], I64, I64]:
+    """Unit shingles of documents whose tokens are concatenated (`lens` each), every
+    document's ordered by the last token each covers: character n-grams over the
+    document's concatenated content stems (robust to affixes and re-spelling) and the
+    content stems themselves (robust to reordered words). Returns the shingles, the
+    last token of each (an index into the concatenation) and where each document's
+    shingles start (`cuts[d]:cuts[d + 1]`).
 
     `u` are the tokens' word numbers; `codes[code_start[w]:][:stem_len[w]]` the
     code points of word w's stem.
     """
     idx = np.flatnonzero(content)
-    words = fmix64(stem_ids[idx] ^ np.uint64(0x5851F42D4C957F2D))
+    doc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    words = fmix64(stem_ids[u[idx]] ^ np.uint64(0x5851F42D4C957F2D))
     lengths = stem_len[u[idx]]
     total = int(lengths.sum())
-    if total < n:
-        return words, idx
     gather = np.repeat(code_start[u[idx]] - (np.cumsum(lengths) - lengths), lengths)
     text = codes[gather + np.arange(total)].astype(np.uint64)
-    grams = shingle_hashes(fmix64(text), n)
     owner = idx[np.repeat(np.arange(len(idx)), lengths)]
-    allg = np.concatenate([grams, words])
-    last = np.concatenate([owner[n - 1 :], idx])
-    order = np.argsort(last, kind="stable")
-    return allg[order], last[order]
+    grams = shingle_hashes(fmix64(text), n)
+    inside = doc[owner[: len(grams)]] == doc[owner[n - 1 :]]  # no n-gram spans two documents
+    allg = np.concatenate([grams[inside], words])
+    last = np.concatenate([owner[n - 1 :][inside], idx])
+    order = np.argsort(last, kind="stable")  # two sorted runs per document: a merge
+    last = last[order]
+    cuts = np.searchsorted(last, np.cumsum(np.concatenate([[0], lens])))
+    return allg[order], last, cuts
 
 
 def _kept_grams(
