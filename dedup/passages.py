@@ -220,19 +220,6 @@ def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[Passa
     return out
 
 
-def significance(a: PassageDoc, b: PassageDoc, oa: int, ob: int, al: Alignment) -> float:
-    """How much an alignment's matches are worth, in words: each matched token counts
-    its rarity, or the rarity of the bigram it ends when the token before it matched
-    too (a run of common words in the same order is rarer than its words)."""
-    ia, ib = al.a_matched + oa, al.b_matched + ob
-    w = np.minimum(a.uni[ia], b.uni[ib])
-    if len(ia) > 1:
-        run = (np.diff(ia) == 1) & (np.diff(ib) == 1)
-        bi = np.minimum(a.bi[ia[1:]], b.bi[ib[1:]])
-        w[1:] = np.where(run, np.maximum(w[1:], bi), w[1:])
-    return float(w.sum())
-
-
 def _unit_grams(
     u: I64,
     content: npt.NDArray[np.bool_],
@@ -495,6 +482,27 @@ class _Tokens:
         return np.bincount(at, weights=w, minlength=len(rects)).astype(np.float64)
 
 
+def significance(tokens: _Tokens, found: list[tuple[int, int, int, int, Alignment]]) -> list[float]:
+    """How much each alignment's matches are worth, in words: each matched token counts
+    its rarity, or the rarity of the bigram it ends when the token before it matched
+    too (a run of common words in the same order is rarer than its words). Alignments
+    are given as (a doc, b doc, a offset, b offset, alignment); all in one pass."""
+    if not found:
+        return []
+    size = np.array([len(al.a_matched) for *_, al in found], dtype=np.int64)
+    off_a = np.array([tokens.base[da] + oa for da, _, oa, _, _ in found], dtype=np.int64)
+    off_b = np.array([tokens.base[db] + ob for _, db, _, ob, _ in found], dtype=np.int64)
+    ia = np.concatenate([al.a_matched for *_, al in found]) + np.repeat(off_a, size)
+    ib = np.concatenate([al.b_matched for *_, al in found]) + np.repeat(off_b, size)
+    seg = np.repeat(np.arange(len(found)), size)
+    w = np.minimum(tokens.uni[ia], tokens.uni[ib])
+    run = (np.diff(ia) == 1) & (np.diff(ib) == 1) & (seg[1:] == seg[:-1])
+    bi = np.minimum(tokens.bi[ia[1:]], tokens.bi[ib[1:]])
+    w[1:] = np.where(run, np.maximum(w[1:], bi), w[1:])
+    weights: list[float] = np.bincount(seg, weights=w, minlength=len(found)).tolist()
+    return weights
+
+
 #: Slack of the vectorised bounds (float64 sums) against the thresholds they prune for.
 _SLACK = 1e-3
 
@@ -554,10 +562,13 @@ def _local_alignments(
     while level:
         als = _aligned(docs, tokens, [(p, r) for p, r, _ in level], cfg.min_words)
         deeper = []
-        for (pair, (a0, a1, b0, b1), key), al in zip(level, als, strict=True):
-            if al is None or _density(al) < cfg.threshold:
-                continue
-            weight = significance(docs[pair[0]], docs[pair[1]], a0, b0, al)
+        dense = [
+            (item, al)
+            for item, al in zip(level, als, strict=True)
+            if al is not None and _density(al) >= cfg.threshold
+        ]
+        weights = significance(tokens, [(p[0], p[1], r[0], r[2], al) for (p, r, _), al in dense])
+        for ((pair, (a0, a1, b0, b1), key), al), weight in zip(dense, weights, strict=True):
             if weight < cfg.min_words:
                 continue
             found[pair].append((key, _Part(a0, b0, al, weight)))
@@ -753,12 +764,15 @@ def _neighbours(
             tasks.append(((da, db), (a0, a1, b0, b1)))
             where.append(k)
     out: list[_Part | None] = [None] * len(asked)
-    for k, ((da, db), (a0, _, b0, _)), al in zip(
-        where, tasks, _aligned(docs, tokens, tasks, cfg.extend_min), strict=True
-    ):
-        if al is None or al.content_matches < 2 or _density(al) < cfg.threshold * 0.5:
-            continue
-        weight = significance(docs[da], docs[db], a0, b0, al)
+    strong = [
+        (k, task, al)
+        for k, task, al in zip(
+            where, tasks, _aligned(docs, tokens, tasks, cfg.extend_min), strict=True
+        )
+        if al is not None and al.content_matches >= 2 and _density(al) >= cfg.threshold * 0.5
+    ]
+    weights = significance(tokens, [(da, db, r[0], r[2], al) for _, ((da, db), r), al in strong])
+    for (k, (_, (a0, _, b0, _)), al), weight in zip(strong, weights, strict=True):
         out[k] = _Part(a0, b0, al, weight) if weight >= cfg.extend_min else None
     return out
 
