@@ -209,7 +209,8 @@ def scan(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Processes preparing documents with --no-passages [default: every core].",
+            help="Processes preparing documents (with --no-passages) or aligning "
+            "passages [default: every core].",
             min=1,
         ),
     ] = None,
@@ -281,7 +282,7 @@ def scan(
                 docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
                 if not docs:
                     raise fail("no documents to scan")
-                report = run(docs, cfg, progress=tick)
+                report = run(docs, cfg, progress=tick, workers=workers)
         _report_skipped(log, quiet)
         write_text(RENDERERS[format.value](report), output)
 

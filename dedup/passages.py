@@ -12,9 +12,13 @@ comes out as one span per document.
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -789,6 +793,7 @@ def find(
     sides: list[int] | None = None,
     pairs: Sequence[tuple[int, int]] | None = None,
     paired: int | None = None,
+    workers: int | None = None,
 ) -> list[Passage]:
     """Every passage shared by two different documents, sorted by (a, a start, b, b start).
 
@@ -801,9 +806,10 @@ def find(
     windows of two candidates are never joined). With
     `paired`, documents from that index on only inform word rarity: they have no
     units at all (unlike `focus`, whose other documents still fill LSH buckets).
+    Document pairs are aligned in `workers` processes (default: every core) when there
+    are many; the result does not depend on how many.
     """
     docs = weigh(docs, groups)
-    out: list[Passage] = []
     groups = groups if groups is not None else list(range(len(docs)))
     scope = _Scope(_pair_filter(groups, focus, sides, pairs), paired)
     if pairs is not None:  # documents no pair starts from never pair with each other
@@ -815,17 +821,91 @@ def find(
         aligned = _regions(docs, cfg, groups, scope)
         bags = later.result() if later is not None else {}
     tokens = _Tokens(docs)
-    chains = _chains(docs, tokens, _local_alignments(docs, tokens, aligned, cfg), cfg)
-    for da, db in sorted(set(aligned) | set(bags)):
+    job = _Job(docs, tokens, aligned, bags, cfg)
+    shares = _shares(job, _workers(workers))
+    out = _passages_of(job, shares[0]) if len(shares) == 1 else _in_processes(job, shares)
+    return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
+
+
+class _Job(NamedTuple):
+    """What aligning document pairs needs: the weighed documents, their tokens end to
+    end, the regions of each pair (aligned, and reordered copies) and the options."""
+
+    docs: list[PassageDoc]
+    tokens: _Tokens
+    aligned: dict[Pair, list[Rect]]
+    bags: dict[Pair, list[Rect]]
+    cfg: PassageConfig
+
+
+#: Document pairs with regions below which passage matching stays in one process.
+PARALLEL_MIN_PAIRS = 2000
+
+
+def _workers(workers: int | None) -> int:
+    """Processes to align in: `workers`, or every core; 1 where processes cannot be
+    forked (they inherit the documents rather than receive them)."""
+    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
+        return 1
+    return max(1, workers or os.cpu_count() or 1)
+
+
+def _shares(job: _Job, workers: int) -> list[list[Pair]]:
+    """The document pairs to align, in order, cut into `workers` runs of about equal
+    numbers of regions (one run when there are few pairs)."""
+    pairs = sorted(set(job.aligned) | set(job.bags))
+    if workers < 2 or len(pairs) < PARALLEL_MIN_PAIRS:
+        return [pairs]
+    cost = np.cumsum([len(job.aligned.get(p, ())) + len(job.bags.get(p, ())) for p in pairs])
+    cuts = np.searchsorted(cost, cost[-1] * np.arange(1, workers) / workers)
+    bounds = [0, *cuts.tolist(), len(pairs)]
+    return [pairs[x:y] for x, y in itertools.pairwise(bounds) if y > x]
+
+
+_FORKED: _Job | None = None
+
+
+def _forked_passages(pairs: list[Pair]) -> list[Passage]:
+    assert _FORKED is not None  # set by the parent before forking
+    return _passages_of(_FORKED, pairs)
+
+
+def _in_processes(job: _Job, shares: list[list[Pair]]) -> list[Passage]:
+    """`_passages_of` each share, the first in this process and the others in forked
+    ones, which inherit the job instead of receiving it; each pair's passages do not
+    depend on the others, so the result is the same as in one process."""
+    global _FORKED
+    _FORKED = job
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(len(shares) - 1, mp_context=ctx) as pool:
+            later = [pool.submit(_forked_passages, share) for share in shares[1:]]
+            out = _passages_of(job, shares[0])
+            for f in later:
+                out += f.result()
+    finally:
+        _FORKED = None
+    return out
+
+
+def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:
+    """The passages of the given document pairs: local alignments grown into chains,
+    reordered copies, the heaviest disjoint ones, near ones merged."""
+    docs, cfg = job.docs, job.cfg
+    mine = set(pairs)
+    aligned = {p: r for p, r in job.aligned.items() if p in mine}
+    chains = _chains(docs, job.tokens, _local_alignments(docs, job.tokens, aligned, cfg), cfg)
+    out: list[Passage] = []
+    for da, db in pairs:
         a, b = docs[da], docs[db]
         found = list(chains.get((da, db), []))
-        for region in bags.get((da, db), []):
+        for region in job.bags.get((da, db), []):
             bag = _bag(a, b, region, cfg)
             if bag is not None:
                 found.append(_Chain([bag]))
         kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in found])
         out.extend(_merge_near(a, b, kept, cfg.merge_gap))
-    return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
+    return out
 
 
 def _disjoint(found: list[Passage]) -> list[Passage]:

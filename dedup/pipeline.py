@@ -189,18 +189,20 @@ def find_passages(
     groups: list[int] | None = None,
     *,
     sides: list[int] | None = None,
+    workers: int | None = None,
 ) -> Passages:
     """Passages shared by different documents, their reuse clusters and coverage.
 
     `groups` labels near-duplicates (one label per document), so that copies of one
     story do not make its words look common. With `sides`, only documents on different
     sides are compared (new items against an archive, suspicious against sources).
+    Document pairs are aligned in `workers` processes (default: every core).
     """
     pds = _passage_docs(prepared, cfg)
     credited = [attribution.credits_agency(p.attribution) for p in prepared]
     shared = [
         _shared(m, prepared, pds, credited, by_id=True)
-        for m in passage_stage.find(pds, cfg.passage, groups, sides=sides)
+        for m in passage_stage.find(pds, cfg.passage, groups, sides=sides, workers=workers)
     ]
     shared.sort(key=lambda x: (x.a, x.a_start, x.b, x.b_start))
     docs = [p.doc for p in prepared]
@@ -227,8 +229,15 @@ def compare(a: Doc, b: Doc, cfg: DedupConfig, background: Sequence[Doc] = ()) ->
     return Comparison(a, b, round(jac, 6), round(cont, 6), tuple(found))
 
 
-def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = None) -> Report:
-    """Find near-duplicate documents.
+def run(
+    docs: Sequence[Doc],
+    cfg: DedupConfig,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Report:
+    """Find near-duplicate documents (and shared passages, `workers` processes
+    aligning them: default every core).
 
     The output is deterministic: it depends on the documents and `cfg` only, not
     on input order (pairs are sorted by id, clusters by their smallest id).
@@ -259,7 +268,7 @@ def run(docs: Sequence[Doc], cfg: DedupConfig, *, progress: Progress | None = No
         for members in components(len(prepared), [(i, j) for i, j, _, _ in found]):
             for i in members:
                 groups[i] = members[0]
-        found_passages = find_passages(prepared, cfg, groups)
+        found_passages = find_passages(prepared, cfg, groups, workers=workers)
     band = banding(cfg.lsh)
     params = {**cfg.as_dict(), "bands": band.bands, "rows": band.rows}
     ordered = tuple(sorted(docs, key=lambda d: d.id))
