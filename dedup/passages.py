@@ -13,12 +13,9 @@ comes out as one span per document.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-import os
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -27,11 +24,13 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from dedup import forked
 from dedup.align import UNIT, Alignment, TokenSeq, align_many
 from dedup.arrays import distinct, distinct_inverse
 from dedup.bag import window_regions
 from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
+from dedup.forked import fork_map
 from dedup.lsh import candidates, lsh_params
 from dedup.morph import STOPWORDS, skeleton, stem
 from dedup.segment import sentence_breaks
@@ -822,8 +821,10 @@ def find(
         bags = later.result() if later is not None else {}
     tokens = _Tokens(docs)
     job = _Job(docs, tokens, aligned, bags, cfg)
-    shares = _shares(job, _workers(workers))
-    out = _passages_of(job, shares[0]) if len(shares) == 1 else _in_processes(job, shares)
+    # Each pair's passages do not depend on the others': the pairs may be split between
+    # processes, with the same result.
+    found = fork_map(lambda share: _passages_of(job, share), _shares(job, forked.workers(workers)))
+    out = [p for share in found for p in share]
     return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
 
 
@@ -842,14 +843,6 @@ class _Job(NamedTuple):
 PARALLEL_MIN_PAIRS = 2000
 
 
-def _workers(workers: int | None) -> int:
-    """Processes to align in: `workers`, or every core; 1 where processes cannot be
-    forked (they inherit the documents rather than receive them)."""
-    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
-        return 1
-    return max(1, workers or os.cpu_count() or 1)
-
-
 def _shares(job: _Job, workers: int) -> list[list[Pair]]:
     """The document pairs to align, in order, cut into `workers` runs of about equal
     numbers of regions (one run when there are few pairs)."""
@@ -860,32 +853,6 @@ def _shares(job: _Job, workers: int) -> list[list[Pair]]:
     cuts = np.searchsorted(cost, cost[-1] * np.arange(1, workers) / workers)
     bounds = [0, *cuts.tolist(), len(pairs)]
     return [pairs[x:y] for x, y in itertools.pairwise(bounds) if y > x]
-
-
-_FORKED: _Job | None = None
-
-
-def _forked_passages(pairs: list[Pair]) -> list[Passage]:
-    assert _FORKED is not None  # set by the parent before forking
-    return _passages_of(_FORKED, pairs)
-
-
-def _in_processes(job: _Job, shares: list[list[Pair]]) -> list[Passage]:
-    """`_passages_of` each share, the first in this process and the others in forked
-    ones, which inherit the job instead of receiving it; each pair's passages do not
-    depend on the others, so the result is the same as in one process."""
-    global _FORKED
-    _FORKED = job
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(shares) - 1, mp_context=ctx) as pool:
-            later = [pool.submit(_forked_passages, share) for share in shares[1:]]
-            out = _passages_of(job, shares[0])
-            for f in later:
-                out += f.result()
-    finally:
-        _FORKED = None
-    return out
 
 
 def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:

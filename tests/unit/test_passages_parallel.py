@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -27,15 +30,26 @@ def _passages(workers: int) -> list[tuple[object, ...]]:
 def test_two_processes_find_the_same_passages(monkeypatch: pytest.MonkeyPatch) -> None:
     one = _passages(1)
     shares: list[int] = []
-    forks = passage_stage._in_processes
+    fork_map = passage_stage.fork_map
 
-    def counted(job: passage_stage._Job, parts: list[list[tuple[int, int]]]) -> object:
+    def counted(task: Callable[[Any], Any], parts: list[Any]) -> list[Any]:
         shares.append(len(parts))
-        return forks(job, parts)
+        return fork_map(task, parts)
 
     monkeypatch.setattr(passage_stage, "PARALLEL_MIN_PAIRS", 1)
-    monkeypatch.setattr(passage_stage, "_in_processes", counted)
+    monkeypatch.setattr(passage_stage, "fork_map", counted)
     two = _passages(2)
     assert shares == [2]  # the pairs really were split between two processes
     assert len(one) >= 10
     assert two == one
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
+def test_fork_map_runs_shares_in_other_processes() -> None:
+    from dedup.forked import fork_map
+
+    here = os.getpid()
+    pids = fork_map(lambda share: (share, os.getpid()), [1, 2, 3])
+    assert [s for s, _ in pids] == [1, 2, 3]
+    assert pids[0][1] == here
+    assert all(pid != here for _, pid in pids[1:])

@@ -1,0 +1,53 @@
+"""Work shared between this process and forked ones, which inherit its memory.
+
+Only the shares and the results cross between processes (pickled by the standard
+library's process pool); the function and everything it refers to are inherited.
+Where processes cannot be forked (other than Linux), everything runs here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+_TASK: Callable[[Any], Any] | None = None
+
+
+def workers(asked: int | None) -> int:
+    """Processes to use: `asked`, or every core; 1 where processes cannot be forked."""
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, asked or os.cpu_count() or 1)
+
+
+def fork_map(task: Callable[[S], R], shares: list[S]) -> list[R]:
+    """`[task(s) for s in shares]`, the first share in this process and each other in
+    a forked one (all of them here where that is not possible).
+
+    Example:
+        >>> fork_map(lambda r: sum(range(*r)), [(0, 10), (10, 20)])
+        [45, 145]
+    """
+    if len(shares) < 2 or workers(len(shares)) < 2:
+        return [task(s) for s in shares]
+    global _TASK
+    _TASK = task
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(len(shares) - 1, mp_context=ctx) as pool:
+            later = [pool.submit(_run, s) for s in shares[1:]]
+            return [task(shares[0]), *(f.result() for f in later)]
+    finally:
+        _TASK = None
+
+
+def _run(share: Any) -> Any:
+    assert _TASK is not None  # inherited from the parent, set before the fork
+    return _TASK(share)
