@@ -12,7 +12,6 @@ comes out as one span per document.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -844,15 +843,12 @@ PARALLEL_MIN_PAIRS = 2000
 
 
 def _shares(job: _Job, workers: int) -> list[list[Pair]]:
-    """The document pairs to align, in order, cut into `workers` runs of about equal
-    numbers of regions (one run when there are few pairs)."""
+    """The document pairs to align, dealt round in order into `workers` shares (pairs
+    of neighbouring documents cost alike; one share when there are few pairs)."""
     pairs = sorted(set(job.aligned) | set(job.bags))
     if workers < 2 or len(pairs) < PARALLEL_MIN_PAIRS:
         return [pairs]
-    cost = np.cumsum([len(job.aligned.get(p, ())) + len(job.bags.get(p, ())) for p in pairs])
-    cuts = np.searchsorted(cost, cost[-1] * np.arange(1, workers) / workers)
-    bounds = [0, *cuts.tolist(), len(pairs)]
-    return [pairs[x:y] for x, y in itertools.pairwise(bounds) if y > x]
+    return [pairs[k::workers] for k in range(workers)]
 
 
 def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:
