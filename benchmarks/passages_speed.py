@@ -3,9 +3,10 @@
     python benchmarks/passages_speed.py                # 2,000 SaudiNewsNet articles, 3 runs
     python benchmarks/passages_speed.py --docs 5000 --repeat 5
 
-Runs `dedup.pipeline.run` on the same real articles with passages off and on, in
-this process, and prints the median seconds of each and their ratio (the goal is
-at most 3x).
+Runs `dedup.pipeline.run` on the same real articles with passages off and on (in
+every core's process, as by default, and in this process alone: `--workers 1`),
+and prints the median seconds of each and the ratio of the default to passages off
+(the goal is at most 3x).
 """
 
 from __future__ import annotations
@@ -30,12 +31,21 @@ def main() -> None:
     docs = [Doc(f"{i}", x["content"], outlet=x["source"]) for i, x in enumerate(items)]
     cfg = DedupConfig()
     run(docs[:50], cfg)  # warm caches and imports
-    times: dict[str, list[float]] = {"--no-passages": [], "passages": []}
+    times: dict[str, list[float]] = {
+        "--no-passages": [],
+        "passages": [],
+        "passages, --workers 1": [],
+    }
     found = {}
+    modes = (
+        ("--no-passages", replace(cfg, passages=False), None),
+        ("passages", cfg, None),
+        ("passages, --workers 1", cfg, 1),
+    )
     for _ in range(args.repeat):
-        for name, c in (("--no-passages", replace(cfg, passages=False)), ("passages", cfg)):
+        for name, c, workers in modes:
             with timer() as took:
-                report = run(docs, c)
+                report = run(docs, c, workers=workers)
             times[name].append(took())
             found[name] = len(report.passages.passages) if report.passages else 0
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -49,6 +59,8 @@ def main() -> None:
     print(f"{len(docs)} SaudiNewsNet articles, {args.repeat} runs each, interleaved")
     print_table(rows, ["mode", "median s", "min s", "docs/s", "passages"])
     print(f"ratio passages / --no-passages: {ratio:.2f}x (medians), {ratio_best:.2f}x (minima)")
+    one = med["passages, --workers 1"] / med["--no-passages"]
+    print(f"in one process: {one:.2f}x (medians)")
     save(
         "passages_speed",
         {
@@ -57,6 +69,7 @@ def main() -> None:
             "median": med,
             "ratio": ratio,
             "ratio_min": ratio_best,
+            "ratio_one_process": one,
         },
     )
 
