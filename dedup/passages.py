@@ -686,9 +686,10 @@ def _extend(
     growing: list[tuple[Pair, _Chain]],
     cfg: PassageConfig,
 ) -> None:
-    """Grow each chain into following sentences that align too, then preceding ones;
-    all chains a sentence at a time."""
-    state = [(pair, chain, True) for pair, chain in growing]
+    """Grow each chain into following sentences that align too, and into preceding
+    ones; all chains a sentence at a time, both ways at once (growing forward moves only
+    a chain's end, backward only its start, so neither changes what the other sees)."""
+    state = [(pair, chain, forward) for pair, chain in growing for forward in (True, False)]
     while state:
         steps = _next_parts(docs, tokens, state, cfg)
         after = []
@@ -696,8 +697,6 @@ def _extend(
             if step is not None:
                 chain.parts.insert(len(chain.parts) if forward else 0, step)
                 after.append((pair, chain, forward))
-            elif forward:
-                after.append((pair, chain, False))
         state = after
 
 
