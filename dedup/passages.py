@@ -806,18 +806,20 @@ def find(
     Document pairs are aligned in `workers` processes (default: every core) when there
     are many; the result does not depend on how many.
     """
-    docs = weigh(docs, groups)
     groups = groups if groups is not None else list(range(len(docs)))
     scope = _Scope(_pair_filter(groups, focus, sides, pairs), paired)
     if pairs is not None:  # documents no pair starts from never pair with each other
         owners = {x for x, _ in pairs}
         labels = [g if d in owners else -1 for d, g in enumerate(groups)]
         scope = scope._replace(labels=labels, windowed=[d in owners for d in range(len(docs))])
-    with ThreadPoolExecutor(2) as pool:  # numpy releases the GIL: the two overlap
-        later = pool.submit(_bag_regions, docs, cfg, groups, scope) if cfg.bag_window else None
-        aligned = _regions(docs, cfg, groups, scope)
-        bags = later.result() if later is not None else {}
-    tokens = _Tokens(docs)
+    # The units' regions do not need word rarity: they are searched in a second thread
+    # while this one weighs words and searches reordered copies (numpy releases the GIL).
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(_regions, docs, cfg, groups, scope)
+        docs = weigh(docs, groups)
+        bags = _bag_regions(docs, cfg, groups, scope) if cfg.bag_window else {}
+        tokens = _Tokens(docs)
+        aligned = later.result()
     job = _Job(docs, tokens, aligned, bags, cfg)
     # Each pair's passages do not depend on the others': the pairs may be split between
     # processes, with the same result.
