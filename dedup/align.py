@@ -329,10 +329,11 @@ def _fill(
     laid out (row, column, pair) so that every step works on contiguous memory: cells
     into `h`, shape (rows + 1, columns + 1, pairs), scores into `sub`.
 
-    Padding holds stems no token has (a different one on each side) and scores as a
-    mismatch: padded cells come after the real ones in both directions, and their
-    values are those of real cells less a penalty, so neither the programme nor the
-    best cell or the traceback of a real pair ever involves them."""
+    Padding holds stems no token has (a different one on each side) and weighs 0, so a
+    padded cell scores at most 0: padded cells come after the real ones in both
+    directions and are worth no more than a real cell before them, so neither the
+    programme of a real pair, nor its best cell (the first best), nor its traceback
+    ever involves them."""
     count = len(a)
     n, m = h.shape[0] - 1, h.shape[1] - 1
     sa, ka, ca, wa = _padded(a, n, _PAD_A)

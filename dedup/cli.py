@@ -105,11 +105,23 @@ def progress_bar(total_label: str, *, quiet: bool) -> Iterator[Callable[[int], N
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # Refreshed on each advance rather than by rich's refresh thread: passage matching
+    # forks worker processes only while no other thread runs (`dedup.forked`).
     with Progress(
-        TextColumn(total_label), BarColumn(), MofNCompleteColumn(), transient=True, console=None
+        TextColumn(total_label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+        console=None,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task(total_label, total=None)
-        yield lambda n: bar.advance(task, n)
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+            bar.refresh()
+
+        yield advance
 
 
 def _version(value: bool) -> None:

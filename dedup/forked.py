@@ -2,7 +2,8 @@
 
 Only the shares and the results cross between processes (pickled by the standard
 library's process pool); the function and everything it refers to are inherited.
-Where processes cannot be forked (other than Linux), everything runs here.
+Where processes cannot be forked safely (other than Linux, or while other threads run),
+everything runs here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -21,10 +23,14 @@ _TASK: Callable[[Any], Any] | None = None
 
 
 def workers(asked: int | None) -> int:
-    """Processes to use: `asked`, or every core; 1 where processes cannot be forked."""
+    """Processes to use: `asked`, or every core this process may run on; 1 where
+    processes cannot be forked safely (not Linux, or other threads are running: a
+    lock one of them holds would stay locked in the child forever)."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, asked or os.cpu_count() or 1)
+    if threading.active_count() > 1:
+        return 1
+    return max(1, asked or len(os.sched_getaffinity(0)) or 1)
 
 
 def fork_map(task: Callable[[S], R], shares: list[S]) -> list[R]:

@@ -844,8 +844,9 @@ PARALLEL_MIN_PAIRS = 2000
 
 
 def _shares(job: _Job, workers: int) -> list[list[Pair]]:
-    """The document pairs to align, dealt round in order into `workers` shares (pairs
-    of neighbouring documents cost alike; one share when there are few pairs)."""
+    """The document pairs to align, dealt round in order into `workers` shares, so that
+    each share holds pairs from all over the input (cutting it into runs left one share
+    twice the work of another); one share when there are few pairs."""
     pairs = sorted(set(job.aligned) | set(job.bags))
     if workers < 2 or len(pairs) < PARALLEL_MIN_PAIRS:
         return [pairs]

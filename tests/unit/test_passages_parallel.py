@@ -53,3 +53,21 @@ def test_fork_map_runs_shares_in_other_processes() -> None:
     assert [s for s, _ in pids] == [1, 2, 3]
     assert pids[0][1] == here
     assert all(pid != here for _, pid in pids[1:])
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
+def test_fork_map_stays_here_while_another_thread_runs() -> None:
+    import threading
+
+    from dedup.forked import fork_map
+
+    here = os.getpid()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        pids = fork_map(lambda share: (share, os.getpid()), [1, 2, 3])
+    finally:
+        release.set()
+        other.join()
+    assert pids == [(1, here), (2, here), (3, here)]
