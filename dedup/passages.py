@@ -112,7 +112,12 @@ def prepare_batch(
     lens = np.array([len(t) for _, _, t in items], dtype=np.int64)
     base = np.cumsum(lens) - lens
     all_h = np.concatenate([t.hashes for _, _, t in items]) if items else np.empty(0, np.uint64)
-    _, first, inv = np.unique(all_h, return_index=True, return_inverse=True)
+    # Any occurrence of a word stands for all: equal hashes are the same word.
+    order = np.argsort(all_h)
+    new = np.r_[True, all_h[order][1:] != all_h[order][:-1]] if len(all_h) else np.empty(0, bool)
+    inv = np.empty(len(all_h), dtype=np.int64)
+    inv[order] = np.cumsum(new) - 1
+    first = order[new]
     doc_of = np.repeat(np.arange(len(items)), lens)[first].tolist()
     all_s = np.concatenate([t.starts for _, _, t in items]) if items else np.empty(0, np.int64)
     all_e = np.concatenate([t.ends for _, _, t in items]) if items else np.empty(0, np.int64)
@@ -126,20 +131,16 @@ def prepare_batch(
     stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))
     codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
     code_start = np.cumsum(stem_len) - stem_len
+    stems_all, skels_all = feats[inv, 0], feats[inv, 1]
     content_all = feats[inv, 2].astype(bool)
+    weights_all = np.where(content_all, UNIT, STOPWORD_WEIGHT).astype(np.int32)
     grams, last, cuts = _unit_grams(
         inv, content_all, feats[:, 0], stem_len, codes, code_start, lens, cfg.gram
     )
     out = []
     for d, (doc, norm, tokens) in enumerate(items):
         lo, hi = int(base[d]), int(base[d] + lens[d])
-        u, content = inv[lo:hi], content_all[lo:hi]
-        seq = TokenSeq(
-            feats[u, 0],
-            feats[u, 1],
-            content,
-            np.where(content, UNIT, STOPWORD_WEIGHT).astype(np.int32),
-        )
+        seq = TokenSeq(stems_all[lo:hi], skels_all[lo:hi], content_all[lo:hi], weights_all[lo:hi])
         n = hi - lo
         orig_starts = norm.offsets[tokens.starts] if n else np.empty(0, np.int64)
         breaks = np.array(sentence_breaks(doc.text), dtype=np.int64)
@@ -252,12 +253,16 @@ def _unit_grams(
     owner = idx[np.repeat(np.arange(len(idx)), lengths)]
     grams = shingle_hashes(fmix64(text), n)
     inside = doc[owner[: len(grams)]] == doc[owner[n - 1 :]]  # no n-gram spans two documents
-    allg = np.concatenate([grams[inside], words])
-    last = np.concatenate([owner[n - 1 :][inside], idx])
-    order = np.argsort(last, kind="stable")  # two sorted runs per document: a merge
-    last = last[order]
+    g_last = owner[n - 1 :][inside]
+    # Merge the two runs, each in token order: a gram before the word that ends it.
+    g_at = np.arange(len(g_last)) + np.searchsorted(idx, g_last, side="left")
+    w_at = np.arange(len(idx)) + np.searchsorted(g_last, idx, side="right")
+    allg = np.empty(len(g_last) + len(idx), dtype=np.uint64)
+    last = np.empty(len(allg), dtype=np.int64)
+    allg[g_at], allg[w_at] = grams[inside], words
+    last[g_at], last[w_at] = g_last, idx
     cuts = np.searchsorted(last, np.cumsum(np.concatenate([[0], lens])))
-    return allg[order], last, cuts
+    return allg, last, cuts
 
 
 def _kept_grams(
