@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,8 @@ from dedup.config import DedupConfig
 from dedup.io import read_docs
 from dedup.pipeline import run
 from tests.conftest import FIXTURES
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _passages(workers: int) -> list[tuple[object, ...]]:
@@ -26,26 +30,30 @@ def _passages(workers: int) -> list[tuple[object, ...]]:
     ]
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="passages fork worker processes on Linux")
-def test_two_processes_find_the_same_passages(monkeypatch: pytest.MonkeyPatch) -> None:
+def one_and_two_processes() -> None:
+    """Run in a fresh interpreter (other tests leave threads behind, e.g. Spark's, and
+    no process forks while other threads run): passages in one process and in two."""
     one = _passages(1)
-    shares: list[int] = []
+    pids: list[int] = []
     fork_map = passage_stage.fork_map
 
-    def counted(task: Callable[[Any], Any], parts: list[Any]) -> list[Any]:
-        shares.append(len(parts))
-        return fork_map(task, parts)
+    def recorded(task: Callable[[Any], Any], parts: list[Any]) -> list[Any]:
+        done = fork_map(lambda share: (os.getpid(), task(share)), parts)
+        pids.extend(pid for pid, _ in done)
+        return [result for _, result in done]
 
-    monkeypatch.setattr(passage_stage, "PARALLEL_MIN_PAIRS", 1)
-    monkeypatch.setattr(passage_stage, "fork_map", counted)
+    passage_stage.PARALLEL_MIN_PAIRS = 1
+    passage_stage.fork_map = recorded  # type: ignore[assignment]
     two = _passages(2)
-    assert shares == [2]  # the pairs really were split between two processes
+    assert len(set(pids)) == 2, pids  # the pairs really were aligned in two processes
     assert len(one) >= 10
     assert two == one
+    print("same", len(one))
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
-def test_fork_map_runs_shares_in_other_processes() -> None:
+def shares_elsewhere() -> None:
+    """Run in a fresh interpreter: `fork_map` runs the first share here, the others in
+    other processes."""
     from dedup.forked import fork_map
 
     here = os.getpid()
@@ -53,6 +61,34 @@ def test_fork_map_runs_shares_in_other_processes() -> None:
     assert [s for s, _ in pids] == [1, 2, 3]
     assert pids[0][1] == here
     assert all(pid != here for _, pid in pids[1:])
+    print("forked", len({pid for _, pid in pids}))
+
+
+def _fresh(function: str) -> str:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from tests.unit.test_passages_parallel import {function}; {function}()",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="passages fork worker processes on Linux")
+def test_two_processes_find_the_same_passages() -> None:
+    assert _fresh("one_and_two_processes").startswith("same ")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
+def test_fork_map_runs_shares_in_other_processes() -> None:
+    assert _fresh("shares_elsewhere").strip() == "forked 3"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
