@@ -1,4 +1,4 @@
-"""Token-level local alignment (Smith-Waterman), vectorised row by row with numpy.
+"""Token-level local alignment (Smith-Waterman), many pairs at once in numpy.
 
 Tokens are compared by stem (exact match), then by skeleton (transliteration
 variants such as ارنست / ايرنست). Each token carries an integer weight: how much an
@@ -74,24 +74,53 @@ class Alignment:
         """Number of aligned token pairs that match (exactly or nearly)."""
         return len(self.a_matched)
 
+    def swapped(self) -> Alignment:
+        """The same alignment with the roles of the two sequences exchanged."""
+        return Alignment(
+            self.b_start,
+            self.b_end,
+            self.a_start,
+            self.a_end,
+            self.score,
+            self.b_matched,
+            self.a_matched,
+            self.content_matches,
+        )
+
 
 def score_matrix(a: TokenSeq, b: TokenSeq, s: Scoring = Scoring()) -> npt.NDArray[np.int32]:
     """Pairwise token scores, shape (len(a), len(b)): the smaller weight for an exact
     match, half of it for a near match of content words, else the mismatch penalty."""
-    w = np.minimum(a.weights[:, None], b.weights[None, :])
-    exact = a.stems[:, None] == b.stems[None, :]
-    near = (a.skels[:, None] == b.skels[None, :]) & a.content[:, None] & b.content[None, :]
-    out = np.where(exact, w, np.where(near, w // 2, s.mismatch)).astype(np.int32)
+    out = np.empty((len(a), len(b)), dtype=np.int32)
+    _scores(
+        (a.stems[:, None], a.skels[:, None], a.content[:, None], a.weights[:, None]),
+        (b.stems[None, :], b.skels[None, :], b.content[None, :], b.weights[None, :]),
+        s,
+        out,
+    )
     return out
+
+
+Columns = tuple[U64, U64, npt.NDArray[np.bool_], npt.NDArray[np.int32]]
+
+
+def _scores(a: Columns, b: Columns, s: Scoring, out: npt.NDArray[np.int32]) -> None:
+    """`score_matrix` of (stems, skeletons, content, weights) arrays that broadcast
+    against each other, written into `out`."""
+    (sa, ka, ca, wa), (sb, kb, cb, wb) = a, b
+    w = np.minimum(wa, wb)
+    out.fill(s.mismatch)
+    np.copyto(out, w // 2, where=(ka == kb) & ca & cb)
+    np.copyto(out, w, where=sa == sb)
 
 
 def align(a: TokenSeq, b: TokenSeq, scoring: Scoring = Scoring()) -> Alignment | None:
     """The best-scoring local alignment of `a` and `b`, or None if nothing matches.
 
     Symmetric: `align(b, a)` is the same alignment with the roles swapped (the
-    shorter sequence is always the row dimension, which is also what keeps the
-    row-by-row programme fast). Deterministic on ties (the first best end cell in
-    row-major order).
+    shorter sequence is always the row dimension of the programme). Deterministic on
+    ties (the first best end cell in row-major order; in the traceback a diagonal step
+    before an upward one before a leftward one).
 
     Example:
         >>> def seq(words):
@@ -104,73 +133,11 @@ def align(a: TokenSeq, b: TokenSeq, scoring: Scoring = Scoring()) -> Alignment |
         >>> (al.a_start, al.a_end, al.b_start, al.b_end, al.matches)
         (1, 6, 1, 6, 4)
     """
-    n, m = len(a), len(b)
-    if not n or not m:
-        return None
-    if n > m or (n == m and _key(a) > _key(b)):
-        al = _align(b, a, scoring)
-        if al is None:
-            return None
-        return Alignment(
-            al.b_start,
-            al.b_end,
-            al.a_start,
-            al.a_end,
-            al.score,
-            al.b_matched,
-            al.a_matched,
-            al.content_matches,
-        )
-    return _align(a, b, scoring)
+    return align_many([(a, b)], scoring)[0]
 
 
 def _key(x: TokenSeq) -> bytes:
     return x.stems.tobytes()
-
-
-def _align(a: TokenSeq, b: TokenSeq, scoring: Scoring) -> Alignment | None:
-    n, m = len(a), len(b)
-    sub = score_matrix(a, b, scoring)
-    h = np.zeros((n + 1, m + 1), dtype=np.int32)
-    ramp = np.arange(1, m + 1, dtype=np.int32) * scoring.gap
-    # sub + ramp and -gap + ramp precomputed, so that each row is four in-place ufuncs:
-    # e = max(diag + sub, up - gap, 0) + ramp; row = running max of e, minus ramp.
-    sub += ramp
-    up_ramp = ramp - scoring.gap
-    e = np.empty(m, dtype=np.int32)
-    up = np.empty(m, dtype=np.int32)
-    for i in range(1, n + 1):
-        prev = h[i - 1]
-        np.add(prev[:-1], sub[i - 1], out=e)
-        np.add(prev[1:], up_ramp, out=up)
-        np.maximum(e, up, out=e)
-        np.maximum(e, ramp, out=e)
-        row = h[i, 1:]
-        np.maximum.accumulate(e, out=row)
-        row -= ramp
-    sub -= ramp
-    end = int(np.argmax(h))
-    i, j = divmod(end, m + 1)
-    best = int(h[i, j])
-    if best <= 0:
-        return None
-    a_end, b_end = i, j
-    am: list[int] = []
-    bm: list[int] = []
-    while i > 0 and j > 0 and h[i, j] > 0:
-        if h[i, j] == h[i - 1, j - 1] + sub[i - 1, j - 1]:
-            if sub[i - 1, j - 1] > 0:
-                am.append(i - 1)
-                bm.append(j - 1)
-            i, j = i - 1, j - 1
-        elif h[i, j] == h[i - 1, j] - scoring.gap:
-            i -= 1
-        else:
-            j -= 1
-    a_matched = np.array(am[::-1], dtype=np.int64)
-    b_matched = np.array(bm[::-1], dtype=np.int64)
-    content = int(np.count_nonzero(a.content[a_matched] & b.content[b_matched]))
-    return Alignment(i, a_end, j, b_end, best, a_matched, b_matched, content)
 
 
 #: Stems of the padding in `align_many`, one per side. Padding weighs 0, so even a
@@ -256,18 +223,7 @@ def align_many(
             at_h, at_s = at_h + h.size, at_s + sub.size
         found = _trace(filled, flat_h, flat_s, scoring)
         for k, al in zip((k for c in chunks[first:last] for k in c), found, strict=True):
-            if al is not None and flipped[k]:
-                al = Alignment(
-                    al.b_start,
-                    al.b_end,
-                    al.a_start,
-                    al.a_end,
-                    al.score,
-                    al.b_matched,
-                    al.a_matched,
-                    al.content_matches,
-                )
-            out[where[k]] = al
+            out[where[k]] = al.swapped() if al is not None and flipped[k] else al
         first = last
     return out
 
@@ -338,11 +294,12 @@ def _fill(
     n, m = h.shape[0] - 1, h.shape[1] - 1
     sa, ka, ca, wa = _padded(a, n, _PAD_A)
     sb, kb, cb, wb = _padded(b, m, _PAD_B)
-    w = np.minimum(wa[:, None, :], wb[None, :, :])
-    sub.fill(scoring.mismatch)
-    near = (ka[:, None, :] == kb[None, :, :]) & ca[:, None, :] & cb[None, :, :]
-    np.copyto(sub, w // 2, where=near)
-    np.copyto(sub, w, where=sa[:, None, :] == sb[None, :, :])
+    _scores(
+        (sa[:, None, :], ka[:, None, :], ca[:, None, :], wa[:, None, :]),
+        (sb[None, :, :], kb[None, :, :], cb[None, :, :], wb[None, :, :]),
+        scoring,
+        sub,
+    )
     h[0] = 0
     h[:, 0] = 0
     ramp = (np.arange(1, m + 1, dtype=np.int32) * scoring.gap)[:, None]
