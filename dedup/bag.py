@@ -6,7 +6,9 @@ sentences were restructured keeps its vocabulary instead. Every window of
 `window` content tokens (half-overlapping) is looked up, through an inverted index of
 rare stems, in every other document; where a document holds most of the window's rare
 stems, the densest stretch of those stems in it is the other side of the region.
-All in numpy: the index join is a sort, not a loop over words.
+Only a window's rarest stems are looked up (a prefix filter: enough of them that any
+document holding most of the window holds two of them), and the documents found are
+then counted exactly. All in numpy: the index join is a sort, not a loop over words.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def window_regions(
         a, b = cut[first], cut[last]
         cw, cd, hits = _join(p_row[a:b], lo[a:b], count[a:b], d_doc, wd, pair_ok, len(stems))
         cw, cd = cw[hits >= k[cw]], cd[hits >= k[cw]]
-        shared = _shared(cw, cd, w_first, w_sid, index_keys, n_docs)
+        shared = _held(cw, cd, w_first, w_sid, index_keys, n_docs)
         good = (shared >= min_shared) & (shared >= share * w_size[cw])
         hits_w.append(cw[good])
         hits_d.append(cd[good])
@@ -179,7 +181,7 @@ def _join(
     return codes // n_docs, codes % n_docs, shared
 
 
-def _shared(cw: I64, cd: I64, w_first: I64, w_sid: I64, index_keys: I64, n_docs: np.int64) -> I64:
+def _held(cw: I64, cd: I64, w_first: I64, w_sid: I64, index_keys: I64, n_docs: np.int64) -> I64:
     """How many of window `cw`'s stems document `cd` holds (indexed ones), for each pair."""
     size = w_first[cw + 1] - w_first[cw]
     row = np.repeat(np.arange(len(cw), dtype=np.int64), size)
