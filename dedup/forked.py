@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 S = TypeVar("S")
@@ -35,7 +36,8 @@ def workers(asked: int | None) -> int:
 
 def fork_map(task: Callable[[S], R], shares: list[S]) -> list[R]:
     """`[task(s) for s in shares]`, the first share in this process and each other in
-    a forked one (all of them here where that is not possible).
+    a forked one (all of them here where that is not possible). Should a forked process
+    die (killed for memory, say), its shares are done here after all.
 
     Example:
         >>> fork_map(lambda r: sum(range(*r)), [(0, 10), (10, 20)])
@@ -49,7 +51,14 @@ def fork_map(task: Callable[[S], R], shares: list[S]) -> list[R]:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(len(shares) - 1, mp_context=ctx) as pool:
             later = [pool.submit(_run, s) for s in shares[1:]]
-            return [task(shares[0]), *(f.result() for f in later)]
+            first = task(shares[0])
+            rest = []
+            for share, f in zip(shares[1:], later, strict=True):
+                try:
+                    rest.append(f.result())
+                except BrokenProcessPool:
+                    rest.append(task(share))
+            return [first, *rest]
     finally:
         _TASK = None
 

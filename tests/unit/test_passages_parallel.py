@@ -64,6 +64,23 @@ def shares_elsewhere() -> None:
     print("forked", len({pid for _, pid in pids}))
 
 
+def dead_child_redone_here() -> None:
+    """Run in a fresh interpreter: a forked process that dies leaves its share to this
+    one."""
+    from dedup.forked import fork_map
+
+    here = os.getpid()
+
+    def task(share: int) -> tuple[int, int]:
+        if os.getpid() != here:
+            os._exit(3)  # the child dies without a word
+        return share, os.getpid()
+
+    done = fork_map(task, [1, 2])
+    assert done == [(1, here), (2, here)], done
+    print("redone")
+
+
 def _fresh(function: str) -> str:
     done = subprocess.run(
         [
@@ -107,3 +124,8 @@ def test_fork_map_stays_here_while_another_thread_runs() -> None:
         release.set()
         other.join()
     assert pids == [(1, here), (2, here), (3, here)]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
+def test_fork_map_redoes_the_share_of_a_process_that_died() -> None:
+    assert _fresh("dead_child_redone_here").strip() == "redone"
