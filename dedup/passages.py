@@ -137,21 +137,43 @@ def prepare_batch(
     grams, last, cuts = _unit_grams(
         inv, content_all, feats[:, 0], stem_len, codes, code_start, lens, cfg.gram
     )
+    bounds, bound_cuts = _sentence_bounds(items, lens, base)
     out = []
     for d, (doc, norm, tokens) in enumerate(items):
         lo, hi = int(base[d]), int(base[d] + lens[d])
         seq = TokenSeq(stems_all[lo:hi], skels_all[lo:hi], content_all[lo:hi], weights_all[lo:hi])
-        n = hi - lo
-        orig_starts = norm.offsets[tokens.starts] if n else np.empty(0, np.int64)
-        breaks = np.array(sentence_breaks(doc.text), dtype=np.int64)
-        bounds = np.searchsorted(orig_starts, breaks)
-        sent_bounds = distinct(np.concatenate([[0], bounds, [n]]).astype(np.int64))
+        sent_bounds = bounds[bound_cuts[d] : bound_cuts[d + 1]]
         g = slice(int(cuts[d]), int(cuts[d + 1]))
-        ones = np.ones(n, dtype=np.float32)
+        ones = np.ones(hi - lo, dtype=np.float32)
         out.append(
             PassageDoc(doc, norm, tokens, seq, sent_bounds, grams[g], last[g] - lo, ones, ones)
         )
     return out
+
+
+def _sentence_bounds(
+    items: Sequence[tuple[Doc, Normalised, Tokens]], lens: I64, base: I64
+) -> tuple[I64, list[int]]:
+    """Every document's sentence bounds as token indices (0, the first token of each
+    sentence, the token count; distinct, sorted), end to end: document d's are
+    `bounds[cuts[d]:cuts[d + 1]]`. Documents are laid end to end in one character
+    space, so that one search places every break of every document."""
+    chars = np.array([len(doc.text) + 1 for doc, _, _ in items], dtype=np.int64)
+    char_base = np.cumsum(chars) - chars
+    starts = [norm.offsets[tokens.starts] for _, norm, tokens in items]
+    tok_key = (
+        np.concatenate(starts) + np.repeat(char_base, lens) if items else np.empty(0, np.int64)
+    )
+    breaks = [sentence_breaks(doc.text) for doc, _, _ in items]
+    counts = np.array([len(b) for b in breaks], dtype=np.int64)
+    doc_of_break = np.repeat(np.arange(len(items)), counts)
+    flat = np.fromiter((x for b in breaks for x in b), dtype=np.int64, count=int(counts.sum()))
+    at = np.searchsorted(tok_key, flat + char_base[doc_of_break]) - base[doc_of_break]
+    span = np.int64(int(lens.max()) + 1 if len(lens) else 1)
+    docs = np.arange(len(items), dtype=np.int64)
+    keys = distinct(np.concatenate([doc_of_break * span + at, docs * span, docs * span + lens]))
+    cuts = np.searchsorted(keys, np.arange(len(items) + 1) * span).tolist()
+    return keys - np.repeat(docs * span, np.diff(cuts)), cuts
 
 
 def _idf_ratio(
