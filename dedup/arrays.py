@@ -46,8 +46,13 @@ def distinct_counts(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArray
 
 def distinct_inverse(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArray[np.int64]]:
     """Sorted distinct values and, for each input value, its index among them:
-    `np.unique(values, return_inverse=True)` in one unstable argsort (numpy's takes a
-    slower path for the inverse).
+    `np.unique(values, return_inverse=True)`, faster.
+
+    Hash values (uint64, spread evenly) are found among the sorted distinct ones by
+    their top bits, as in a hash table: a bucket per distinct value, each value then
+    stepping forward to its own (a few steps at most; `_MAX_BUCKET` bounds them, or the
+    general path is taken). Other values take one unstable argsort (numpy's own inverse
+    takes a slower path).
 
     Example:
         >>> v, inv = distinct_inverse(np.array([7, 5, 7], dtype=np.uint64))
@@ -56,6 +61,11 @@ def distinct_inverse(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArra
     """
     if not len(values):
         return values.copy(), np.empty(0, dtype=np.int64)
+    if values.dtype == np.uint64:
+        vocab = distinct(values)
+        inv = _bucket_lookup(vocab, values)  # type: ignore[arg-type]
+        if inv is not None:
+            return vocab, inv
     order = np.argsort(values)
     s = values[order]
     new = np.empty(len(s), dtype=bool)
@@ -64,3 +74,26 @@ def distinct_inverse(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArra
     inv = np.empty(len(s), dtype=np.int64)
     inv[order] = np.cumsum(new) - 1
     return s[new], inv
+
+
+#: Most distinct values one bucket of `_bucket_lookup` may hold.
+_MAX_BUCKET = 32
+
+
+def _bucket_lookup(
+    vocab: npt.NDArray[np.uint64], values: npt.NDArray[np.uint64]
+) -> npt.NDArray[np.int64] | None:
+    """Index of each value in `vocab` (sorted, distinct, holding every value), or None
+    when the values are not spread evenly enough (a bucket over `_MAX_BUCKET`)."""
+    k = max(1, len(vocab).bit_length())
+    shift = np.uint64(64 - k)
+    top = vocab >> shift
+    starts = np.searchsorted(top, np.arange((1 << k) + 1, dtype=np.uint64))
+    if int(np.diff(starts).max()) > _MAX_BUCKET:
+        return None
+    pos = starts[(values >> shift).astype(np.int64)]
+    todo = np.flatnonzero(vocab[pos] != values)
+    while len(todo):  # at most _MAX_BUCKET rounds
+        pos[todo] += 1
+        todo = todo[vocab[pos[todo]] != values[todo]]
+    return pos.astype(np.int64, copy=False)

@@ -1,0 +1,56 @@
+"""The numpy helpers against numpy's own (slower) functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup import arrays
+from dedup.arrays import distinct, distinct_counts, distinct_inverse
+
+
+def _check(values: np.ndarray) -> None:
+    v, inv = distinct_inverse(values)
+    want_v, want_inv = np.unique(values, return_inverse=True)
+    assert v.dtype == values.dtype
+    assert v.tolist() == want_v.tolist()
+    assert inv.tolist() == want_inv.ravel().tolist()
+    assert distinct(values).tolist() == want_v.tolist()
+    dv, dn = distinct_counts(values)
+    assert dv.tolist() == want_v.tolist()
+    assert dn.tolist() == np.unique(values, return_counts=True)[1].tolist()
+
+
+@pytest.mark.parametrize("n_distinct", [1, 2, 7, 1000, 50_000])
+def test_hash_values_take_the_bucket_path_and_match_numpy(
+    n_distinct: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(n_distinct)
+    vocab = rng.integers(0, 2**64 - 1, n_distinct, dtype=np.uint64, endpoint=True)
+    values = vocab[rng.integers(0, n_distinct, 20 * n_distinct + 5)]
+    took = []
+    real = arrays._bucket_lookup
+
+    def spy(v: np.ndarray, x: np.ndarray) -> np.ndarray | None:
+        out = real(v, x)
+        took.append(out is not None)
+        return out
+
+    monkeypatch.setattr(arrays, "_bucket_lookup", spy)
+    _check(values)
+    assert took == [True]
+
+
+def test_bunched_values_fall_back_to_sorting() -> None:
+    # Small integers all share the top bits: one bucket far over _MAX_BUCKET.
+    values = np.random.default_rng(0).integers(0, 500, 5000).astype(np.uint64)
+    assert arrays._bucket_lookup(distinct(values), values) is None
+    _check(values)
+
+
+def test_extremes_and_other_types() -> None:
+    _check(np.array([2**64 - 1, 0, 2**63, 2**64 - 1, 0], dtype=np.uint64))
+    _check(np.array([5], dtype=np.uint64))
+    _check(np.array([3, -1, 3, 2], dtype=np.int64))
+    v, inv = distinct_inverse(np.empty(0, dtype=np.uint64))
+    assert len(v) == 0 and len(inv) == 0
