@@ -74,23 +74,16 @@ def window_regions(
     vocab, sid = distinct_inverse(np.concatenate([st[p] for st, p in zip(stems, pos, strict=True)]))
     n_stems = np.int64(len(vocab))
     # Windows, as ranges [ws, we) of the concatenated rare tokens.
-    spans = [
-        (int(base[d]) + s, int(base[d]) + e)
-        for d in range(len(pos))
-        if windowed is None or windowed[d]
-        for s, e in _windows(int(counts[d]), window)
-    ]
-    if not spans:
+    ws, we = _window_spans(counts, base, window, windowed)
+    if not len(ws):
         return {}
-    ws = np.array([x[0] for x in spans], dtype=np.int64)
-    we = np.array([x[1] for x in spans], dtype=np.int64)
-    wd, w = tok_doc[ws], len(spans)
+    wd, w = tok_doc[ws], len(ws)
     length = we - ws
-    member = np.repeat(ws - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
+    member = _ranges(ws, length)
     pairs = distinct(np.repeat(np.arange(w, dtype=np.int64), length) * n_stems + sid[member])
     w_row, w_sid = pairs // n_stems, pairs % n_stems
     w_size = np.bincount(w_row, minlength=w)
-    w_first = np.searchsorted(w_row, np.arange(w + 1))
+    w_first = np.concatenate([[0], np.cumsum(w_size)])
     # Inverted index: distinct (stem, document), sorted by stem.
     dpairs = distinct(sid * np.int64(len(pos)) + tok_doc)
     d_sid, d_doc = dpairs // len(pos), dpairs % len(pos)
@@ -113,12 +106,12 @@ def window_regions(
     rank[order] = np.arange(len(order)) - w_first[w_row[order]]
     probe = (rank < prefix[w_row]) & (need[w_row] <= w_size[w_row])
     p_row, p_sid = w_row[probe], w_sid[probe]
-    lo = np.searchsorted(d_sid, p_sid, side="left")
-    count = np.searchsorted(d_sid, p_sid, side="right") - lo
+    count = df[p_sid]  # d_sid is sorted: a stem's documents are df of them from its first
+    lo = (np.cumsum(df) - df)[p_sid]
     hits_w, hits_d = [], []
     # The join expands every probed stem into the documents holding it: done a slice of
     # windows at a time (whole windows, about JOIN_CHUNK entries), so memory stays flat.
-    cut = np.searchsorted(p_row, np.arange(0, w + 1, 1), side="left")
+    cut = np.concatenate([[0], np.cumsum(np.bincount(p_row, minlength=w))])
     before = np.concatenate([[0], np.cumsum(count)])[cut]  # join entries before each window
     first = 0
     while first < w:
@@ -134,33 +127,101 @@ def window_regions(
         first = last
     cw = np.concatenate(hits_w)
     cd = np.concatenate(hits_d)
-    good = np.ones(len(cw), dtype=bool)
-    doc_sid = [sid[base[d] : base[d] + counts[d]] for d in range(len(pos))]
-    win_t0 = tok_pos[ws].tolist()
-    win_t1 = (tok_pos[we - 1] + 1).tolist()
-    # Runs of consecutive windows of one document that hit the same other document
-    # are one stretch; its other side is the densest stretch of its stems there.
-    runs: dict[tuple[int, int], list[list[int]]] = defaultdict(list)
-    for win, other in sorted(
-        zip(cw[good].tolist(), cd[good].tolist(), strict=True), key=lambda x: (x[1], x[0])
-    ):
-        key = (int(wd[win]), other)
-        if runs[key] and runs[key][-1][-1] == win - 1:
-            runs[key][-1].append(win)
-        else:
-            runs[key].append([win])
     found: dict[tuple[int, int], list[Rect]] = defaultdict(list)
-    for (da, other), groups in runs.items():
-        for run in groups:
-            wanted = w_sid[w_first[run[0]] : w_first[run[-1] + 1]]
-            a0, a1 = win_t0[run[0]], win_t1[run[-1]]
-            n_rare = int(np.count_nonzero((pos[da] >= a0) & (pos[da] < a1)))
-            b0, b1 = _densest(doc_sid[other], pos[other], wanted, 2 * n_rare + window)
-            if da < other:
-                found[(da, other)].append((a0, a1, b0, b1))
-            else:
-                found[(other, da)].append((b0, b1, a0, a1))
+    stretches = _stretches(cw, cd, wd, ws, we, w_first, w_sid, tok_pos, base, counts, sid, window)
+    for da, other, a0, a1, b0, b1 in stretches.tolist():
+        if da < other:
+            found[(da, other)].append((a0, a1, b0, b1))
+        else:
+            found[(other, da)].append((b0, b1, a0, a1))
     return found
+
+
+def _window_spans(
+    counts: I64, base: I64, size: int, windowed: Sequence[bool] | None
+) -> tuple[I64, I64]:
+    """`_windows` of every (windowed) document's rare tokens, as ranges [ws, we) of
+    all documents' rare tokens end to end (`base[d]` is where document d's start)."""
+    docs = np.flatnonzero(counts > 0)
+    if windowed is not None:
+        docs = docs[np.asarray(windowed, dtype=bool)[docs]]
+    n = counts[docs]
+    step = max(1, size // 2)
+    long = n > size
+    steps = np.where(long, (n - size) // step + 1, 1)
+    extra = long & ((steps - 1) * step + size < n)  # a last window flush with the end
+    total = steps + extra
+    doc = np.repeat(np.arange(len(docs)), total)
+    k = np.arange(int(total.sum())) - np.repeat(np.cumsum(total) - total, total)
+    start = np.where(k < steps[doc], k * step, n[doc] - size)
+    end = np.where(long[doc], start + size, n[doc])
+    b = base[docs][doc]
+    return (b + start).astype(np.int64), (b + end).astype(np.int64)
+
+
+def _ranges(start: I64, length: I64) -> I64:
+    """The indices start[r], ..., start[r] + length[r] - 1 of every r, end to end."""
+    return np.repeat(start - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
+
+
+def _stretches(
+    cw: I64,
+    cd: I64,
+    wd: I64,
+    ws: I64,
+    we: I64,
+    w_first: I64,
+    w_sid: I64,
+    tok_pos: I64,
+    base: I64,
+    counts: I64,
+    sid: I64,
+    window: int,
+) -> I64:
+    """Rows (document, other document, a_t0, a_t1, b_t0, b_t1) of the windows `cw`
+    that hit documents `cd`: runs of consecutive windows of one document that hit the
+    same other document are one stretch, and its other side is the densest stretch
+    there of the run's stems: of the other document's rare tokens whose stem is one of
+    them, the window of `span` tokens (twice the run's rare tokens, plus `window`) that
+    starts at one and holds the most (the first such). All runs at once."""
+    if not len(cw):
+        return np.empty((0, 6), dtype=np.int64)
+    n_win = np.int64(len(ws))
+    key = np.sort(cd * n_win + cw)
+    cd, cw = key // n_win, key % n_win
+    new = np.ones(len(key), dtype=bool)
+    new[1:] = (cd[1:] != cd[:-1]) | (cw[1:] != cw[:-1] + 1) | (wd[cw[1:]] != wd[cw[:-1]])
+    at = np.flatnonzero(new)
+    first, last, other = cw[at], cw[np.r_[at[1:], len(key)] - 1], cd[at]
+    a0, a1 = tok_pos[ws[first]], tok_pos[we[last] - 1] + 1
+    span = 2 * (we[last] - ws[first]) + window  # the run's rare tokens in A, twice, + window
+    runs = np.int64(len(at))
+    # Each run's stems, and the other document's rare tokens whose stem is one of them.
+    n_stems = np.int64(int(sid.max()) + 1)
+    size = w_first[last + 1] - w_first[first]
+    wanted = np.sort(
+        np.repeat(np.arange(runs), size) * n_stems + w_sid[_ranges(w_first[first], size)]
+    )
+    tok = _ranges(base[other], counts[other])
+    run = np.repeat(np.arange(runs), counts[other])
+    probe = run * n_stems + sid[tok]
+    where = np.minimum(np.searchsorted(wanted, probe), max(0, len(wanted) - 1))
+    held = wanted[where] == probe if len(wanted) else np.zeros(len(probe), dtype=bool)
+    run, hits = run[held], tok_pos[tok[held]]  # by run, then position
+    big = np.int64(int(tok_pos.max()) + int(span.max()) + 1)
+    spot = run * big + hits
+    ends = np.searchsorted(spot, spot + span[run], side="left")
+    gain = ends - np.arange(len(spot))
+    b0 = np.zeros(runs, dtype=np.int64)
+    b1 = np.zeros(runs, dtype=np.int64)
+    if len(spot):
+        starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+        most = np.maximum.reduceat(gain, starts)
+        top = np.flatnonzero(gain == np.repeat(most, np.diff(np.r_[starts, len(gain)])))
+        best = top[np.r_[True, run[top[1:]] != run[top[:-1]]]]  # the first best per run
+        b0[run[best]] = hits[best]
+        b1[run[best]] = hits[ends[best] - 1] + 1
+    return np.stack([wd[first], other, a0, a1, b0, b1], axis=1)
 
 
 def _join(
@@ -193,14 +254,3 @@ def _held(cw: I64, cd: I64, w_first: I64, w_sid: I64, index_keys: I64, n_docs: n
     if len(index_keys):
         held[order] = index_keys[np.minimum(pos, len(index_keys) - 1)] == keys[order]
     return np.bincount(row[held], minlength=len(cw)).astype(np.int64)
-
-
-def _densest(sids: I64, pos: I64, wanted: I64, span: int) -> tuple[int, int]:
-    """The token range of at most `span` rare tokens of a document (whose stem ids are
-    `sids`, at token positions `pos`) holding the most tokens whose stem is in `wanted`."""
-    hits = pos[np.isin(sids, wanted)]
-    if len(hits) == 0:
-        return 0, 0
-    ends = np.searchsorted(hits, hits + span, side="left")
-    best = int(np.argmax(ends - np.arange(len(hits))))
-    return int(hits[best]), int(hits[ends[best] - 1]) + 1

@@ -6,9 +6,9 @@ import pytest
 import dedup.bag as bag
 
 
-def _brute_pairs(stems, rare, window, min_shared, share, max_df):
-    """Document pairs some window of one shares enough rare stems with the other: the
-    definition, by counting."""
+def _brute_hits(stems, rare, window, min_shared, share, max_df):
+    """(document, window, other document) where the window of one shares enough rare
+    stems with the other: the definition, by counting."""
     held = [set(s[r].tolist()) for s, r in zip(stems, rare, strict=True)]
     df: dict[int, int] = {}
     for h in held:
@@ -22,8 +22,53 @@ def _brute_pairs(stems, rare, window, min_shared, share, max_df):
             for o, h in enumerate(held):
                 shared = sum(1 for x in words if x in h and df[x] <= max_df)
                 if o != d and shared >= min_shared and shared >= share * len(words):
-                    out.add((min(d, o), max(d, o)))
+                    out.add((d, (w0, w1), o))
     return out
+
+
+def _brute_pairs(stems, rare, window, min_shared, share, max_df):
+    hits = _brute_hits(stems, rare, window, min_shared, share, max_df)
+    return {(min(d, o), max(d, o)) for d, _, o in hits}
+
+
+def _densest(sids, pos, wanted, span):
+    """Of the tokens at `pos` whose stem is wanted, the one starting the token range
+    of `span` holding most of them (the first such), and the range to the last."""
+    hits = pos[np.isin(sids, wanted)]
+    if len(hits) == 0:
+        return 0, 0
+    ends = np.searchsorted(hits, hits + span, side="left")
+    best = int(np.argmax(ends - np.arange(len(hits))))
+    return int(hits[best]), int(hits[ends[best] - 1]) + 1
+
+
+def _brute_regions(stems, rare, window, **args):
+    """Each run of consecutive windows of a document hitting one other document, and
+    the densest stretch of the run's stems in the other, one run at a time."""
+    hits = _brute_hits(stems, rare, window, **args)
+    runs: dict[tuple[int, int], list[list[tuple[int, int]]]] = {}
+    for d in range(len(stems)):
+        wins = bag._windows(int(rare[d].sum()), window)
+        for o in range(len(stems)):
+            for k, w in enumerate(wins):
+                if (d, w, o) not in hits:
+                    continue
+                got = runs.setdefault((d, o), [])
+                if got and got[-1][-1] == wins[k - 1]:
+                    got[-1].append(w)
+                else:
+                    got.append([w])
+    out: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+    for (d, o), rs in runs.items():
+        pos, opos = np.flatnonzero(rare[d]), np.flatnonzero(rare[o])
+        for run in rs:
+            r0, r1 = run[0][0], run[-1][1]
+            wanted = stems[d][pos[r0:r1]]
+            a0, a1 = int(pos[r0]), int(pos[r1 - 1]) + 1
+            b0, b1 = _densest(stems[o][opos], opos, wanted, 2 * (r1 - r0) + window)
+            key, rect = ((d, o), (a0, a1, b0, b1)) if d < o else ((o, d), (b0, b1, a0, a1))
+            out.setdefault(key, []).append(rect)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -49,5 +94,6 @@ def test_window_regions_finds_exactly_the_pairs_that_share_enough(
     want = _brute_pairs(docs, rare, **args)
     assert len(want) > 5
     assert set(found) == want
+    assert {k: sorted(v) for k, v in found.items()} == _brute_regions(docs, rare, **args)
     monkeypatch.setattr(bag, "JOIN_CHUNK", 5)  # the join a few windows at a time
     assert bag.window_regions(docs, rare, ok, **args) == found
