@@ -202,6 +202,7 @@ def align_many(
             stop, big_m = stop + 1, wider
         chunks.append(order[start:stop])
         start = stop
+    chunks = _merge_small(chunks, n_rows, n_cols)
     # Programmes are filled into one buffer and traced back together, TRACE_CELLS at a time.
     shapes = [(int(n_rows[c].max()), int(n_cols[c].max()), len(c)) for c in chunks]
     first = 0
@@ -225,6 +226,37 @@ def align_many(
         for k, al in zip((k for c in chunks[first:last] for k in c), found, strict=True):
             out[where[k]] = al.swapped() if al is not None and flipped[k] else al
         first = last
+    return out
+
+
+#: What a batch of `align_many` costs besides its cells, in cells: per batch, and per
+#: row of its programme (numpy's per-call cost; measured on this machine's numpy).
+_BATCH_COST, _ROW_COST = 3000, 400
+
+
+def _merge_small(chunks: list[list[int]], n_rows: I64, n_cols: I64) -> list[list[int]]:
+    """Neighbouring batches (in the order of their shapes) merged where one padded
+    batch costs less than the two: few pairs of unlike shape are cheaper together, as a
+    batch's cost is mostly per call and per row until it holds many cells."""
+
+    def cost(n: int, m: int, count: int) -> int:
+        return _BATCH_COST + n * (_ROW_COST + m * count)
+
+    out: list[list[int]] = []
+    shapes: list[tuple[int, int, int]] = []
+    for c in chunks:
+        n, m = int(n_rows[c].max()), int(n_cols[c].max())
+        if out:
+            pn, pm, pc = shapes[-1]
+            big_n, big_m, count = max(n, pn), max(m, pm), pc + len(c)
+            if (big_n + 1) * (big_m + 1) * count <= BATCH_CELLS and cost(
+                big_n, big_m, count
+            ) <= cost(n, m, len(c)) + cost(pn, pm, pc):
+                out[-1] = out[-1] + c
+                shapes[-1] = (big_n, big_m, count)
+                continue
+        out.append(c)
+        shapes.append((n, m, len(c)))
     return out
 
 
