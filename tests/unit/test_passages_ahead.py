@@ -1,0 +1,44 @@
+"""Growing passages several sentences ahead finds what growing one at a time finds."""
+
+from __future__ import annotations
+
+import pytest
+
+import dedup.align as align_stage
+import dedup.passages as passage_stage
+from dedup.config import DedupConfig
+from dedup.io import read_docs
+from dedup.pipeline import run
+from tests.conftest import FIXTURES
+
+
+def _passages() -> list[tuple[object, ...]]:
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    report = run(docs, DedupConfig(), workers=1)
+    assert report.passages is not None
+    return [
+        (p.a, p.a_start, p.a_end, p.b, p.b_start, p.b_end, p.weight, p.a_diff, p.b_diff)
+        for p in report.passages.passages
+    ]
+
+
+def test_growing_ahead_and_merged_batches_change_no_passage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rounds: list[int] = []
+    real = passage_stage._next_parts
+
+    def spy(*args: object) -> object:
+        rounds.append(int(args[-1]))  # type: ignore[call-overload]
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(passage_stage, "_next_parts", spy)
+    ahead = _passages()
+    assert max(rounds) > 1  # some rounds did grow ahead
+    assert len(ahead) > 5
+    rounds.clear()
+    monkeypatch.setattr(passage_stage, "SPECULATE_TASKS", 0)  # one sentence per round
+    monkeypatch.setattr(align_stage, "_BATCH_COST", 0)  # no batches merged
+    monkeypatch.setattr(align_stage, "_ROW_COST", 0)
+    assert _passages() == ahead
+    assert max(rounds) == 1
