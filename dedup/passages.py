@@ -865,6 +865,20 @@ def find(
     Document pairs are aligned in `workers` processes (default: every core) when there
     are many; the result does not depend on how many.
     """
+    with forked.frozen_heap():
+        return _find(docs, cfg, groups, focus, sides, pairs, paired, workers)
+
+
+def _find(
+    docs: list[PassageDoc],
+    cfg: PassageConfig,
+    groups: list[int] | None,
+    focus: int | None,
+    sides: list[int] | None,
+    pairs: Sequence[tuple[int, int]] | None,
+    paired: int | None,
+    workers: int | None,
+) -> list[Passage]:
     groups = groups if groups is not None else list(range(len(docs)))
     scope = _Scope(_pair_filter(groups, focus, sides, pairs), paired)
     if pairs is not None:  # documents no pair starts from never pair with each other

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from dedup import __version__, attribution, fingerprint
+from dedup import __version__, attribution, fingerprint, forked
 from dedup import passages as passage_stage
 from dedup.attribution import Attribution
 from dedup.cluster import clusters, components, coverage, reuse_clusters
@@ -198,12 +198,13 @@ def find_passages(
     sides are compared (new items against an archive, suspicious against sources).
     Document pairs are aligned in `workers` processes (default: every core).
     """
-    pds = _passage_docs(prepared, cfg)
-    credited = [attribution.credits_agency(p.attribution) for p in prepared]
-    shared = [
-        _shared(m, prepared, pds, credited, by_id=True)
-        for m in passage_stage.find(pds, cfg.passage, groups, sides=sides, workers=workers)
-    ]
+    with forked.frozen_heap():  # many small objects made, none of them cyclic
+        pds = _passage_docs(prepared, cfg)
+        credited = [attribution.credits_agency(p.attribution) for p in prepared]
+        shared = [
+            _shared(m, prepared, pds, credited, by_id=True)
+            for m in passage_stage.find(pds, cfg.passage, groups, sides=sides, workers=workers)
+        ]
     shared.sort(key=lambda x: (x.a, x.a_start, x.b, x.b_start))
     docs = [p.doc for p in prepared]
     chars, outlets = coverage(shared, docs)

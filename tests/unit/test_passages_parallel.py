@@ -129,3 +129,37 @@ def test_fork_map_stays_here_while_another_thread_runs() -> None:
 @pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
 def test_fork_map_redoes_the_share_of_a_process_that_died() -> None:
     assert _fresh("dead_child_redone_here").strip() == "redone"
+
+
+def test_frozen_heap_freezes_until_the_outermost_exit() -> None:
+    import gc
+
+    from dedup.forked import frozen_heap
+
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        outer = gc.get_freeze_count()
+        assert outer > 0
+        made = [[] for _ in range(1000)]
+        with frozen_heap():  # nested: the newer objects too
+            assert gc.get_freeze_count() >= outer + len(made)
+        assert gc.get_freeze_count() >= outer + len(made)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ValueError, match="inside"), frozen_heap():
+        raise ValueError("inside")  # an error still unfreezes
+    assert gc.get_freeze_count() == 0
+
+
+def test_frozen_heap_leaves_someone_elses_freeze_alone() -> None:
+    import gc
+
+    from dedup.forked import frozen_heap
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() == before  # neither unfrozen nor frozen more
+    finally:
+        gc.unfreeze()
