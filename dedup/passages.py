@@ -550,23 +550,46 @@ Pair = tuple[int, int]
 Rect = tuple[int, int, int, int]
 
 
+#: Alignments already made in one job, by (document pair, region): the extension
+#: aligns many pairs of whole sentences that were units' regions too.
+Memo = dict[tuple[Pair, Rect], "Alignment | None"]
+
+
 def _aligned(
-    docs: list[PassageDoc], tokens: _Tokens, tasks: list[tuple[Pair, Rect]], least: float
+    docs: list[PassageDoc],
+    tokens: _Tokens,
+    tasks: list[tuple[Pair, Rect]],
+    least: float,
+    memo: Memo | None = None,
 ) -> list[Alignment | None]:
     """The alignment of each (document pair, region), or None where the region's bound
-    says no alignment in it can be worth `least`."""
-    rows = np.array([(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1) in tasks], np.int64)
+    says no alignment in it can be worth `least`. With `memo`, alignments made are
+    kept in it and taken from it (an alignment depends on its region only)."""
+    out: list[Alignment | None] = [None] * len(tasks)
+    todo = []
+    for k, task in enumerate(tasks):
+        if memo is not None and task in memo:
+            out[k] = memo[task]
+        else:
+            todo.append(k)
+    if not todo:
+        return out
+    rows = np.array(
+        [(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1) in (tasks[k] for k in todo)],
+        np.int64,
+    )
     worth = (tokens.bounds(rows.reshape(-1, 6)) >= least - _SLACK).tolist()
-    live = [k for k, ok in enumerate(worth) if ok]
+    live = [k for k, ok in zip(todo, worth, strict=True) if ok]
     found = align_many(
         [
             (docs[da].seq.slice(a0, a1), docs[db].seq.slice(b0, b1))
             for (da, db), (a0, a1, b0, b1) in (tasks[k] for k in live)
         ]
     )
-    out: list[Alignment | None] = [None] * len(tasks)
     for k, al in zip(live, found, strict=True):
         out[k] = al
+        if memo is not None:
+            memo[tasks[k]] = al
     return out
 
 
@@ -575,11 +598,13 @@ def _local_alignments(
     tokens: _Tokens,
     regions: dict[Pair, list[Rect]],
     cfg: PassageConfig,
+    memo: Memo,
 ) -> dict[Pair, list[_Part]]:
     """Significant, non-overlapping local alignments inside each region: the best one,
     then recursively the best ones in the four corners it leaves (before and after it
     in each document, so that passages the two documents order differently are found
-    too). One level of that recursion at a time for all regions, aligned together.
+    too). One level of that recursion at a time for all regions, aligned together;
+    the alignments of the regions themselves are kept in `memo`.
 
     Per document pair, the heaviest first; ties by position in A, then by region and
     place in the recursion (parent before its corners, corners in order)."""
@@ -589,7 +614,10 @@ def _local_alignments(
     ]
     depth = 0
     while level:
-        als = _aligned(docs, tokens, [(p, r) for p, r, _ in level], cfg.min_words)
+        # The units' regions are kept in `memo` (many are whole sentences, which the
+        # extension aligns too); the corners, cut at alignments, are not.
+        tasks = [(p, r) for p, r, _ in level]
+        als = _aligned(docs, tokens, tasks, cfg.min_words, memo if depth == 0 else None)
         deeper = []
         dense = [
             (item, al)
@@ -686,6 +714,7 @@ def _chains(
     tokens: _Tokens,
     parts: dict[Pair, list[_Part]],
     cfg: PassageConfig,
+    memo: Memo,
 ) -> dict[Pair, list[_Chain]]:
     """Passages grown from each document pair's alignments, heaviest first: an
     alignment inside a passage already grown starts none. Document pairs go together,
@@ -704,7 +733,7 @@ def _chains(
                 growing.append((pair, chain))
         if not growing:
             return chains
-        _extend(docs, tokens, growing, cfg)
+        _extend(docs, tokens, growing, cfg, memo)
 
 
 #: Extension tasks per round below which chains are grown several sentences ahead.
@@ -719,6 +748,7 @@ def _extend(
     tokens: _Tokens,
     growing: list[tuple[Pair, _Chain]],
     cfg: PassageConfig,
+    memo: Memo,
 ) -> None:
     """Grow each chain into following sentences that align too, and into preceding
     ones; all chains a sentence at a time, both ways at once (growing forward moves only
@@ -730,7 +760,7 @@ def _extend(
     state = [(pair, chain, forward) for pair, chain in growing for forward in (True, False)]
     while state:
         depth = max(1, min(SPECULATE_DEPTH, SPECULATE_TASKS // len(state)))
-        steps = _next_parts(docs, tokens, state, cfg, depth)
+        steps = _next_parts(docs, tokens, state, cfg, memo, depth)
         after = []
         for (pair, chain, forward), got in zip(state, steps, strict=True):
             for step in got:
@@ -745,6 +775,7 @@ def _next_parts(
     tokens: _Tokens,
     state: list[tuple[Pair, _Chain, bool]],
     cfg: PassageConfig,
+    memo: Memo,
     depth: int = 1,
 ) -> list[list[_Part]]:
     """For each chain, an alignment of the sentences next to it in A and in B; when
@@ -769,7 +800,7 @@ def _next_parts(
         asked.append((pair, sa, sb, ea, eb, forward))
         whole = (0, 0) if forward else (_WHOLE, _WHOLE)  # edges that cut nothing
         asked += [(pair, sa + k * step, sb + k * step, *whole, forward) for k in range(1, depth)]
-    found = _neighbours(docs, tokens, asked, cfg)
+    found = _neighbours(docs, tokens, asked, cfg, memo)
     first: list[list[_Part]] = []
     for k in range(len(state)):
         run = found[k * depth : (k + 1) * depth]
@@ -785,7 +816,7 @@ def _next_parts(
             (pair, sa + da, sb + db, ea, eb, forward)
             for da, db in ((step, 0), (0, step), (step, step))
         ]
-    others = _neighbours(docs, tokens, skips, cfg)
+    others = _neighbours(docs, tokens, skips, cfg, memo)
     for n, k in enumerate(retry):
         best: _Part | None = None
         for part in others[3 * n : 3 * n + 3]:
@@ -804,6 +835,7 @@ def _neighbours(
     tokens: _Tokens,
     asked: list[tuple[Pair, int, int, int, int, bool]],
     cfg: PassageConfig,
+    memo: Memo,
 ) -> list[_Part | None]:
     """For each (document pair, sentence of A, sentence of B, chain edge in A and in B,
     forward): the alignment of the two sentences (cut at the chain's edge), if it is
@@ -827,7 +859,7 @@ def _neighbours(
     strong = [
         (k, task, al)
         for k, task, al in zip(
-            where, tasks, _aligned(docs, tokens, tasks, cfg.extend_min), strict=True
+            where, tasks, _aligned(docs, tokens, tasks, cfg.extend_min, memo), strict=True
         )
         if al is not None and al.content_matches >= 2 and _density(al) >= cfg.threshold * 0.5
     ]
@@ -932,7 +964,9 @@ def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:
     docs, cfg = job.docs, job.cfg
     mine = set(pairs)
     aligned = {p: r for p, r in job.aligned.items() if p in mine}
-    chains = _chains(docs, job.tokens, _local_alignments(docs, job.tokens, aligned, cfg), cfg)
+    memo: Memo = {}
+    parts = _local_alignments(docs, job.tokens, aligned, cfg, memo)
+    chains = _chains(docs, job.tokens, parts, cfg, memo)
     out: list[Passage] = []
     for da, db in pairs:
         a, b = docs[da], docs[db]

@@ -42,3 +42,25 @@ def test_growing_ahead_and_merged_batches_change_no_passage(
     monkeypatch.setattr(align_stage, "_ROW_COST", 0)
     assert _passages() == ahead
     assert max(rounds) == 1
+
+
+def test_alignments_kept_for_the_extension_change_no_passage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reused = []
+    real = passage_stage._aligned
+
+    def spy(docs, tokens, tasks, least, memo=None):  # type: ignore[no-untyped-def]
+        if memo is not None:
+            reused.extend(t for t in tasks if t in memo)
+        return real(docs, tokens, tasks, least, memo)
+
+    monkeypatch.setattr(passage_stage, "_aligned", spy)
+    kept = _passages()
+    assert reused  # the extension did take alignments from the memo
+
+    def no_memo(docs, tokens, tasks, least, memo=None):  # type: ignore[no-untyped-def]
+        return real(docs, tokens, tasks, least, None)
+
+    monkeypatch.setattr(passage_stage, "_aligned", no_memo)
+    assert _passages() == kept
