@@ -276,9 +276,13 @@ def _unit_grams(
     grams = shingle_hashes(fmix64(text), n)
     inside = doc[owner[: len(grams)]] == doc[owner[n - 1 :]]  # no n-gram spans two documents
     g_last = owner[n - 1 :][inside]
-    # Merge the two runs, each in token order: a gram before the word that ends it.
-    g_at = np.arange(len(g_last)) + np.searchsorted(idx, g_last, side="left")
-    w_at = np.arange(len(idx)) + np.searchsorted(g_last, idx, side="right")
+    # Merge the two runs, each in token order: a gram before the word that ends it. A
+    # gram goes after the words before its last token, a word after the grams ending
+    # at it or before (counted, both runs being sorted by token).
+    words_before = np.concatenate([[0], np.cumsum(content)])
+    grams_upto = np.cumsum(np.bincount(g_last, minlength=len(content)))
+    g_at = np.arange(len(g_last)) + words_before[g_last]
+    w_at = np.arange(len(idx)) + grams_upto[idx]
     allg = np.empty(len(g_last) + len(idx), dtype=np.uint64)
     last = np.empty(len(allg), dtype=np.int64)
     allg[g_at], allg[w_at] = grams[inside], words

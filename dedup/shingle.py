@@ -41,11 +41,23 @@ def _word_re() -> re.Pattern[str]:
 
 def fmix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit."""
-    h = h ^ (h >> _S33)
-    h = h * _M1
-    h = h ^ (h >> _S33)
-    h = h * _M2
-    return h ^ (h >> _S33)
+    return _fmix64_into(h ^ (h >> _S33), first=False)
+
+
+def _fmix64_into(h: npt.NDArray[np.uint64], *, first: bool = True) -> npt.NDArray[np.uint64]:
+    """`fmix64` of `h` written over it (`first=False`: its first step already done):
+    one scratch array instead of a new array per step, on arrays of millions."""
+    tmp = np.empty_like(h)
+    if first:
+        np.right_shift(h, _S33, out=tmp)
+        np.bitwise_xor(h, tmp, out=h)
+    np.multiply(h, _M1, out=h)
+    np.right_shift(h, _S33, out=tmp)
+    np.bitwise_xor(h, tmp, out=h)
+    np.multiply(h, _M2, out=h)
+    np.right_shift(h, _S33, out=tmp)
+    np.bitwise_xor(h, tmp, out=h)
+    return h
 
 
 def tokenise(norm: Normalised, cfg: ShingleConfig) -> Tokens:
@@ -249,9 +261,11 @@ def shingle_hashes(token_hashes: npt.NDArray[np.uint64], size: int) -> npt.NDArr
     n = len(token_hashes) - size + 1
     if n <= 0:
         return np.empty(0, dtype=np.uint64)
-    h = fmix64(token_hashes[:n] ^ _K)
+    h = _fmix64_into(token_hashes[:n] ^ _K)
     for j in range(1, size):
-        h = fmix64(h * _K + token_hashes[j : j + n])
+        np.multiply(h, _K, out=h)
+        np.add(h, token_hashes[j : j + n], out=h)
+        _fmix64_into(h)
     return h
 
 
