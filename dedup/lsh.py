@@ -85,16 +85,15 @@ def banding(cfg: LSHConfig) -> Banding:
 
 
 def band_keys(sigs: npt.NDArray[np.uint32], band: Banding) -> npt.NDArray[np.uint64]:
-    """One 64-bit key per (document, band): shape (n, bands)."""
+    """One 64-bit key per (document, band): shape (n, bands). All bands at once: band
+    i's key starts from i x K and mixes in its rows one at a time."""
     n = sigs.shape[0]
-    keys = np.empty((n, band.bands), dtype=np.uint64)
-    for i in range(band.bands):
-        block = sigs[:, i * band.rows : (i + 1) * band.rows].astype(np.uint64)
-        h = np.full(n, (i * int(_K)) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)
-        for col in range(band.rows):
-            h = fmix64(h * _K + block[:, col])
-        keys[:, i] = h
-    return keys
+    block = sigs[:, : band.bands * band.rows].reshape(n, band.bands, band.rows)
+    seeds = (np.arange(band.bands, dtype=np.uint64) * _K).astype(np.uint64)
+    h = np.repeat(seeds[None, :], n, axis=0)
+    for col in range(band.rows):
+        h = fmix64(h * _K + block[:, :, col].astype(np.uint64))
+    return np.ascontiguousarray(h)
 
 
 def candidates(
@@ -131,9 +130,18 @@ def key_candidates(
     n = np.int64(max(1, keys.shape[0]))
     if valid is not None:
         keys, rows = keys[valid], rows[valid]
-    found = [_bucket_pairs(keys[:, i], rows, n, labels, max_bucket) for i in range(keys.shape[1])]
+    # Bands a group at a time: about BAND_CELLS keys each, so memory stays flat.
+    step = max(1, BAND_CELLS // max(1, keys.shape[0]))
+    found = [
+        _bucket_pairs(keys[:, i : i + step], rows, n, labels, max_bucket)
+        for i in range(0, keys.shape[1], step)
+    ]
     codes = distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
+
+
+#: Band keys `key_candidates` sorts at once (bands of many rows go a few at a time).
+BAND_CELLS = 1 << 22
 
 
 def _bucket_pairs(
@@ -143,23 +151,29 @@ def _bucket_pairs(
     labels: npt.NDArray[np.int64] | None,
     max_bucket: int | None,
 ) -> npt.NDArray[np.int64]:
-    """All pairs inside each bucket of equal keys, encoded as i * n + j (i < j).
+    """All pairs inside each bucket of equal keys of one band (a column of `keys`),
+    encoded as i * n + j (i < j), for all bands at once (duplicates kept).
 
     Vectorised per bucket size: all buckets of size s expand through one
     `triu_indices(s)`.
     """
-    if len(keys) < 2:
+    if keys.shape[0] < 2 or not keys.shape[1]:
         return np.empty(0, dtype=np.int64)
-    # Not stable: the order of rows inside a bucket changes no pair (each is min * n + max).
-    order = np.argsort(keys)
-    k, r = keys[order], rows[order]
-    same = k[1:] == k[:-1]
-    if not same.any():
-        return np.empty(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, ~same])
+    # Each band sorted on its own, then the bands end to end. Not stable: the order of
+    # rows inside a bucket changes no pair (each is min * n + max).
+    by_band = np.ascontiguousarray(keys.T)
+    order = np.argsort(by_band, axis=1)
+    k = np.take_along_axis(by_band, order, axis=1).ravel()
+    r = rows[order.ravel()]
+    new = np.ones(len(k), dtype=bool)
+    np.not_equal(k[1:], k[:-1], out=new[1:])
+    new[:: keys.shape[0]] = True  # a band's first row starts a bucket
+    starts = np.flatnonzero(new)
     sizes = np.diff(np.r_[starts, len(k)])
+    shared = sizes > 1  # most buckets hold one row
+    starts, sizes = starts[shared], sizes[shared]
     out: list[npt.NDArray[np.int64]] = []
-    for size in np.unique(sizes[sizes > 1]).tolist():
+    for size in np.unique(sizes).tolist():
         if max_bucket is not None and size > max_bucket:
             break
         i, j = np.triu_indices(size, k=1)

@@ -44,3 +44,40 @@ def test_invalid_rows_never_pair() -> None:
 def test_no_candidates() -> None:
     sigs = np.arange(8, dtype=np.uint32).reshape(4, 2)
     assert candidates(sigs, Banding(2, 1, 0, 0)).shape == (0, 2)
+
+
+def _brute(keys: np.ndarray, labels: np.ndarray | None, max_bucket: int | None) -> set:
+    """Pairs of rows sharing a key in some band whose bucket is not too big, by
+    definition."""
+    out = set()
+    for band in range(keys.shape[1]):
+        buckets: dict[int, list[int]] = {}
+        for row, key in enumerate(keys[:, band].tolist()):
+            buckets.setdefault(key, []).append(row)
+        for members in buckets.values():
+            if max_bucket is not None and len(members) > max_bucket:
+                continue
+            for x in members:
+                for y in members:
+                    if x < y and (labels is None or labels[x] != labels[y]):
+                        out.add((x, y))
+    return out
+
+
+@pytest.mark.parametrize("band_cells", [1 << 22, 7, 1])
+def test_key_candidates_are_the_pairs_sharing_a_bucket(
+    band_cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dedup import lsh
+
+    monkeypatch.setattr(lsh, "BAND_CELLS", band_cells)  # bands a few at a time
+    rng = np.random.default_rng(band_cells)
+    keys = rng.integers(0, 6, size=(40, 5)).astype(np.uint64)  # buckets of all sizes
+    keys[:, 3] = 7  # one band with a single bucket of every row
+    keys[:, 1] = np.where(np.arange(40) < 20, 9, 1)  # its last bucket's key is the
+    keys[:, 2] = 9  # first of the next band: still two buckets
+    labels = rng.integers(0, 10, 40)
+    for lab, cap in ((None, None), (labels, None), (labels, 8), (None, 3)):
+        got = lsh.key_candidates(keys, labels=lab, max_bucket=cap)
+        assert {tuple(p) for p in got.tolist()} == _brute(keys, lab, cap)
+        assert got.tolist() == sorted(got.tolist())
