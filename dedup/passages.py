@@ -355,22 +355,42 @@ class _Scope(NamedTuple):
     windowed: list[bool] | None = None
 
 
-def _candidate_units(
+class _UnitPairs(NamedTuple):
+    """Unit pairs from LSH, before their estimated containment is checked: the units'
+    signatures, sizes and rows (doc, token start, token end), and the pairs (u, v)."""
+
+    sigs: npt.NDArray[np.uint32]
+    size: I64
+    rows: I64
+    pairs: I64
+
+
+def _unit_pairs(
     docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], scope: _Scope
-) -> I64:
-    """Unit pairs from LSH whose estimated containment reaches `cfg.seed_containment`,
-    across documents the scope allows: rows (a doc, a t0, a t1, b doc, b t0, b t1) with
-    a doc < b doc."""
+) -> _UnitPairs:
+    """Pairs of units (windows of sentences) that share an LSH bucket, across documents
+    of different `scope.labels` (default: groups)."""
     labels = scope.labels
     flat, size, rows = _units(docs, groups, cfg, scope.paired)
     if not len(size):
-        return np.empty((0, 6), dtype=np.int64)
+        none = np.empty((0, 2), dtype=np.int64)
+        return _UnitPairs(np.empty((0, cfg.num_perm), np.uint32), size, rows, none)
     lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
     sigs = flat_signatures(flat, size, lsh)
     label = np.asarray(groups if labels is None else labels, dtype=np.int64)[rows[:, 0]]
     pairs = candidates(
         sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm), labels=label, max_bucket=cfg.max_bucket
     )
+    return _UnitPairs(sigs, size, rows, pairs)
+
+
+def _candidate_units(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
+    """The unit pairs whose estimated containment reaches `cfg.seed_containment`,
+    across documents the scope allows: rows (a doc, a t0, a t1, b doc, b t0, b t1) with
+    a doc < b doc."""
+    sigs, size, rows, pairs = found
+    if not len(pairs):
+        return np.empty((0, 6), dtype=np.int64)
     u, v = pairs[:, 0], pairs[:, 1]
     jac = np.count_nonzero(sigs[u] == sigs[v], axis=1) / cfg.num_perm
     inter = jac / (1 + jac) * (size[u] + size[v])
@@ -383,15 +403,14 @@ def _candidate_units(
 
 
 def _regions(
-    docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], scope: _Scope
+    found: _UnitPairs, cfg: PassageConfig, scope: _Scope
 ) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
     """Candidate unit pairs merged into regions, grouped by document pair:
     (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
-    found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    units = _candidate_units(docs, cfg, groups, scope)
-    for da, a0, a1, db, b0, b1 in units.tolist():
-        found[(da, db)].append((a0, a1, b0, b1))
-    return {k: merge_rectangles(v) for k, v in found.items()}
+    merged: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
+    for da, a0, a1, db, b0, b1 in _candidate_units(found, cfg, scope).tolist():
+        merged[(da, db)].append((a0, a1, b0, b1))
+    return {k: merge_rectangles(v) for k, v in merged.items()}
 
 
 def _pair_filter(
@@ -921,14 +940,14 @@ def _find(
         owners = {x for x, _ in pairs}
         labels = [g if d in owners else -1 for d, g in enumerate(groups)]
         scope = scope._replace(labels=labels, windowed=[d in owners for d in range(len(docs))])
-    # The units' regions do not need word rarity: they are searched in a second thread
-    # while this one weighs words and searches reordered copies (numpy releases the GIL).
+    # The units' LSH does not need word rarity: it runs in a second thread while this
+    # one weighs words and searches reordered copies (numpy releases the GIL).
     with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(_regions, docs, cfg, groups, scope)
+        later = pool.submit(_unit_pairs, docs, cfg, groups, scope)
         docs = weigh(docs, groups)
         bags = _bag_regions(docs, cfg, groups, scope) if cfg.bag_window else {}
         tokens = _Tokens(docs)
-        aligned = later.result()
+        aligned = _regions(later.result(), cfg, scope)
     job = _Job(docs, tokens, aligned, bags, cfg)
     # Each pair's passages do not depend on the others': the pairs may be split between
     # processes, with the same result.
