@@ -216,10 +216,13 @@ def group_frequency(
     lens = np.array([len(x) for x in items], dtype=np.int64)
     flat = np.concatenate(items) if items else np.empty(0, np.uint64)
     vocab, inv = distinct_inverse(flat)
-    g = np.repeat(np.asarray(groups, dtype=np.int64), lens)
-    pairs = distinct(g * np.int64(max(1, len(vocab))) + inv)
-    df = np.bincount(pairs % max(1, len(vocab)), minlength=len(vocab)).astype(np.int64)
-    return vocab, df, inv
+    _, group = np.unique(np.asarray(groups, dtype=np.int64), return_inverse=True)
+    # Distinct (item, group) pairs, packed into bits: in 32 of them when they fit.
+    bits = max(1, int(group.max(initial=0)).bit_length())
+    dtype = np.uint32 if (max(1, len(vocab)) << bits) <= 1 << 32 else np.uint64
+    key = np.left_shift(inv.astype(dtype), bits) | np.repeat(group.astype(dtype), lens)
+    df = np.bincount(np.right_shift(distinct(key), bits).astype(np.int64), minlength=len(vocab))
+    return vocab, df.astype(np.int64), inv
 
 
 def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[PassageDoc]:

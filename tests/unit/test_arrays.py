@@ -54,3 +54,28 @@ def test_extremes_and_other_types() -> None:
     _check(np.array([3, -1, 3, 2], dtype=np.int64))
     v, inv = distinct_inverse(np.empty(0, dtype=np.uint64))
     assert len(v) == 0 and len(inv) == 0
+
+
+@pytest.mark.parametrize(
+    ("n_docs", "n_items", "n_groups"), [(60, 50, 25), (100_000, 1_000_000, 100_000)]
+)
+def test_group_frequency_counts_groups_holding_each_item(
+    n_docs: int, n_items: int, n_groups: int
+) -> None:
+    # The second case packs (item, group) into 64 bits: more than 2**32 combinations.
+    from dedup.passages import group_frequency
+
+    rng = np.random.default_rng(n_docs)
+    vocab = rng.integers(0, 2**64 - 1, n_items, dtype=np.uint64, endpoint=True)
+    size = 40 if n_docs < 100 else 4
+    docs = [vocab[rng.integers(0, n_items, int(rng.integers(0, size)))] for _ in range(n_docs)]
+    labels = rng.permutation(n_groups)[rng.integers(0, n_groups, n_docs)] * 1000 + 7
+    groups = [int(g) for g in labels]  # sparse labels
+    v, df, inv = group_frequency(docs, groups)
+    holders: dict[int, set[int]] = {}
+    for d, g in zip(docs, groups, strict=True):
+        for x in d.tolist():
+            holders.setdefault(x, set()).add(g)
+    assert v.tolist() == sorted(holders)
+    assert df.tolist() == [len(holders[x]) for x in v.tolist()]
+    assert v[inv].tolist() == np.concatenate(docs).tolist()
