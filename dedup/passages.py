@@ -315,32 +315,45 @@ def _units(
     docs: list[PassageDoc], groups: list[int], cfg: PassageConfig, paired: int | None = None
 ) -> tuple[npt.NDArray[np.uint64], I64, I64]:
     """Every unit's kept grams as runs of one flat array: (flat, run lengths, rows of
-    (doc, token start, token end)). Windows of 1 to `cfg.window` sentences. Only the
-    first `paired` documents have units (the others inform gram frequency only)."""
+    (doc, token start, token end)). Windows of 1 to `cfg.window` sentences, by
+    document, then window size, then place. Only the first `paired` documents have
+    units (the others inform gram frequency only)."""
     kept, keeps = _kept_grams(docs, groups, cfg)
-    if paired is not None:
-        kept = kept[: int(sum(int(k.sum()) for k in keeps[:paired]))]
-        docs, keeps = docs[:paired], keeps[:paired]
-    starts: list[I64] = []
-    ends: list[I64] = []
-    rows: list[I64] = []
-    base = 0
-    for d, (pd, keep) in enumerate(zip(docs, keeps, strict=True)):
-        b = pd.sent_bounds
-        ck = np.concatenate([[0], np.cumsum(keep)])
-        for w in range(1, cfg.window + 1):
-            t0, t1 = b[: len(b) - w], b[w:]
-            lo = ck[np.searchsorted(pd.gram_last, t0, side="left")]
-            hi = ck[np.searchsorted(pd.gram_last, t1, side="left")]
-            ok = hi > lo
-            starts.append(base + lo[ok])
-            ends.append(base + hi[ok])
-            rows.append(np.stack([np.full(int(ok.sum()), d), t0[ok], t1[ok]], axis=1))
-        base += int(ck[-1])
-    start = np.concatenate(starts).astype(np.int64)
-    length = np.concatenate(ends).astype(np.int64) - start
-    idx = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
-    return kept[idx], length, np.concatenate(rows).astype(np.int64).reshape(-1, 3)
+    keep = np.concatenate(keeps) if keeps else np.empty(0, bool)
+    before = np.concatenate([[0], np.cumsum(keep)])  # kept grams before each gram
+    docs = docs[:paired] if paired is not None else docs
+    # Every document's grams by the token they end at, documents end to end.
+    span = np.int64(max([len(d.seq) for d in docs], default=0) + 1)
+    n_g = np.array([len(d.gram_last) for d in docs], dtype=np.int64)
+    last = (
+        np.concatenate([d.gram_last for d in docs]) + np.repeat(np.arange(len(docs)) * span, n_g)
+        if docs
+        else np.empty(0, np.int64)
+    )
+    n_b = np.array([len(d.sent_bounds) for d in docs], dtype=np.int64)
+    flat_b = np.concatenate([d.sent_bounds for d in docs]) if docs else np.empty(0, np.int64)
+    first_b = np.cumsum(n_b) - n_b
+    parts = []
+    for w in range(1, cfg.window + 1):
+        count = np.maximum(n_b - w, 0)  # windows of w sentences per document
+        at = _ranges(first_b, count)
+        doc = np.repeat(np.arange(len(docs), dtype=np.int64), count)
+        t0, t1 = flat_b[at], flat_b[at + w]
+        lo = before[np.searchsorted(last, doc * span + t0, side="left")]
+        hi = before[np.searchsorted(last, doc * span + t1, side="left")]
+        ok = hi > lo
+        parts.append((doc[ok], np.full(int(ok.sum()), w), t0[ok], t1[ok], lo[ok], hi[ok]))
+    doc, w_of, t0, t1, lo, hi = (np.concatenate(x) for x in zip(*parts, strict=True))
+    order = np.lexsort((w_of, doc))  # stable: by document, then window size, then place
+    doc, t0, t1, lo, hi = doc[order], t0[order], t1[order], lo[order], hi[order]
+    length = (hi - lo).astype(np.int64)
+    rows = np.stack([doc, t0, t1], axis=1).astype(np.int64).reshape(-1, 3)
+    return kept[_ranges(lo, length)], length, rows
+
+
+def _ranges(start: I64, length: I64) -> I64:
+    """The indices start[r], ..., start[r] + length[r] - 1 of every r, end to end."""
+    return np.repeat(start - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
 
 
 PairFilter = Callable[[I64, I64], npt.NDArray[np.bool_]]
