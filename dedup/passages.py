@@ -521,6 +521,7 @@ class _Tokens:
         self.skel_vocab, self.skel = distinct_inverse(skels)
         self.uni = np.concatenate([d.uni for d in docs]).astype(np.float64)
         self.bi = np.concatenate([d.bi for d in docs]).astype(np.float64)
+        self.content = np.concatenate([d.seq.content for d in docs])
 
     def _spread(self, doc: I64, t0: I64, t1: I64) -> tuple[I64, I64]:
         """(task, global token) of every token of ranges `[t0, t1)` of documents `doc`."""
@@ -686,41 +687,82 @@ def _local_alignments(
     }
 
 
-def _bag(
-    a: PassageDoc, b: PassageDoc, region: tuple[int, int, int, int], cfg: PassageConfig
-) -> _Part | None:
-    """The region as one passage when both sides are mostly the same content words in
-    another order (a shuffled or restructured copy): trimmed to the first and last
-    shared word on each side, at least `cfg.bag_share` of each side's content words
-    shared, and the distinct shared words worth twice `cfg.min_words`."""
-    a0, a1, b0, b1 = region
-    sa, sb = a.seq.slice(a0, a1), b.seq.slice(b0, b1)
-    shared = np.intersect1d(sa.stems[sa.content], sb.stems[sb.content])
-    if len(shared) < cfg.bag_min_words:
-        return None
-    ina = sa.content & np.isin(sa.stems, shared)
-    inb = sb.content & np.isin(sb.stems, shared)
-    ia, ib = np.flatnonzero(ina), np.flatnonzero(inb)
-    ta, tb = slice(ia[0], ia[-1] + 1), slice(ib[0], ib[-1] + 1)
-    share_a = len(ia) / max(1, int(sa.content[ta].sum()))
-    share_b = len(ib) / max(1, int(sb.content[tb].sum()))
-    if min(share_a, share_b) < cfg.bag_share:
-        return None
-    pos = a0 + ia[np.unique(sa.stems[ia], return_index=True)[1]]
-    weight = float(a.uni[pos].sum())
-    if weight < cfg.bag_weight * cfg.min_words:
-        return None
-    al = Alignment(
-        int(ia[0]),
-        int(ia[-1]) + 1,
-        int(ib[0]),
-        int(ib[-1]) + 1,
-        0,
-        ia,
-        ib,
-        min(len(ia), len(ib)),
-    )
-    return _Part(a0, b0, al, weight)
+def _bags(
+    docs: list[PassageDoc], tokens: _Tokens, tasks: list[tuple[Pair, Rect]], cfg: PassageConfig
+) -> list[_Part | None]:
+    """For each (document pair, region), the region as one passage when both sides are
+    mostly the same content words in another order (a shuffled or restructured copy):
+    trimmed to the first and last shared word on each side, at least `cfg.bag_share` of
+    each side's content words shared, and the distinct shared words (at least
+    `cfg.bag_min_words`) worth `cfg.bag_weight` times `cfg.min_words`. All at once."""
+    out: list[_Part | None] = [None] * len(tasks)
+    if not tasks:
+        return out
+    rows = np.array([(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1) in tasks], np.int64)
+    n_stems = np.int64(max(1, len(tokens.stem_vocab)))
+    # Each side's content stems as (task, stem) keys; a token is shared when its key is
+    # on the other side too.
+    at, ag = tokens._spread(rows[:, 0], rows[:, 1], rows[:, 2])
+    bt, bg = tokens._spread(rows[:, 3], rows[:, 4], rows[:, 5])
+    a_key = at * n_stems + tokens.stem[ag]
+    b_key = bt * n_stems + tokens.stem[bg]
+    a_set = distinct(a_key[tokens.content[ag]])
+    b_set = distinct(b_key[tokens.content[bg]])
+    both = np.intersect1d(a_set, b_set, assume_unique=True)
+    n_shared = np.bincount(both // n_stems, minlength=len(tasks))
+    ina = tokens.content[ag] & _member(both, a_key)
+    inb = tokens.content[bg] & _member(both, b_key)
+    # Trim to the first and last shared token; the shares of content tokens kept.
+    ia_task, ia = at[ina], ag[ina]
+    ib_task, ib = bt[inb], bg[inb]
+    n_a = np.bincount(ia_task, minlength=len(tasks))
+    n_b = np.bincount(ib_task, minlength=len(tasks))
+    ok = n_shared >= max(1, cfg.bag_min_words)  # then both sides hold shared tokens
+    cut_a = np.concatenate([[0], np.cumsum(n_a)])
+    cut_b = np.concatenate([[0], np.cumsum(n_b)])
+    content_upto = np.concatenate([[0], np.cumsum(tokens.content)])
+    first_a = np.where(ok, ia[np.minimum(cut_a[:-1], len(ia) - 1)], 0)
+    last_a = np.where(ok, ia[np.maximum(cut_a[1:] - 1, 0)], 0)
+    first_b = np.where(ok, ib[np.minimum(cut_b[:-1], len(ib) - 1)], 0)
+    last_b = np.where(ok, ib[np.maximum(cut_b[1:] - 1, 0)], 0)
+    share_a = n_a / np.maximum(1, content_upto[last_a + 1] - content_upto[first_a])
+    share_b = n_b / np.maximum(1, content_upto[last_b + 1] - content_upto[first_b])
+    ok &= np.minimum(share_a, share_b) >= cfg.bag_share
+    # Weight: each distinct shared stem once, at its first token in A, summed in float32
+    # in stem order, as numpy sums an array of them.
+    key = ia_task * n_stems + tokens.stem[ia]
+    _, first = np.unique(key, return_index=True)  # by (task, stem), each's first token
+    uni32 = tokens.uni[ia[first]].astype(np.float32)
+    w_cut = np.searchsorted(ia_task[first], np.arange(len(tasks) + 1))
+    for k in np.flatnonzero(ok).tolist():
+        weight = float(uni32[w_cut[k] : w_cut[k + 1]].sum())
+        if weight < cfg.bag_weight * cfg.min_words:
+            continue
+        (da, db), (a0, _, b0, _) = tasks[k]
+        a_off = tokens.base[da] + a0
+        b_off = tokens.base[db] + b0
+        ma = ia[cut_a[k] : cut_a[k + 1]] - a_off
+        mb = ib[cut_b[k] : cut_b[k + 1]] - b_off
+        al = Alignment(
+            int(ma[0]),
+            int(ma[-1]) + 1,
+            int(mb[0]),
+            int(mb[-1]) + 1,
+            0,
+            ma,
+            mb,
+            min(len(ma), len(mb)),
+        )
+        out[k] = _Part(a0, b0, al, weight)
+    return out
+
+
+def _member(table: I64, values: I64) -> npt.NDArray[np.bool_]:
+    """Which values are in the sorted array `table`."""
+    if not len(table):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(table, values), len(table) - 1)
+    return np.asarray(table[pos] == values)
 
 
 def _inside(part: _Part, chain: _Chain) -> bool:
@@ -1006,14 +1048,16 @@ def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:
     memo: Memo = {}
     parts = _local_alignments(docs, job.tokens, aligned, cfg, memo)
     chains = _chains(docs, job.tokens, parts, cfg, memo)
+    tasks = [(pair, r) for pair in pairs for r in job.bags.get(pair, [])]
+    bags: dict[Pair, list[_Part]] = defaultdict(list)
+    for (pair, _), bag in zip(tasks, _bags(docs, job.tokens, tasks, cfg), strict=True):
+        if bag is not None:
+            bags[pair].append(bag)
     out: list[Passage] = []
     for da, db in pairs:
         a, b = docs[da], docs[db]
         found = list(chains.get((da, db), []))
-        for region in job.bags.get((da, db), []):
-            bag = _bag(a, b, region, cfg)
-            if bag is not None:
-                found.append(_Chain([bag]))
+        found += [_Chain([bag]) for bag in bags.get((da, db), [])]
         kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in found])
         out.extend(_merge_near(a, b, kept, cfg.merge_gap))
     return out
