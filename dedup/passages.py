@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -85,10 +84,37 @@ class Passage:
     b_matched: I64
 
 
-@lru_cache(maxsize=1 << 18)
-def word_features(word: str) -> tuple[str, int, int, bool]:
+Features = tuple[str, int, int, bool]
+
+#: Features of the words seen so far (`word_features`): emptied when it grows past
+#: `FEATURES_KEPT` words.
+_FEATURES: dict[str, Features] = {}
+FEATURES_KEPT = 1 << 19
+
+#: Words not yet seen in one batch from which their features are computed in
+#: several processes.
+PARALLEL_MIN_WORDS = 20_000
+
+
+def features_of(words: list[str], workers: int | None = None) -> list[Features]:
+    """`word_features` of each word, remembered between calls; when a batch brings
+    many words not seen before, those are computed in `workers` processes (default:
+    every core) and remembered here."""
+    if len(_FEATURES) > FEATURES_KEPT:
+        _FEATURES.clear()
+    new = list(dict.fromkeys(w for w in words if w not in _FEATURES))
+    n = forked.workers(workers) if len(new) >= PARALLEL_MIN_WORDS else 1
+    shares = [new[k::n] for k in range(n)]
+    for share, found in zip(
+        shares, fork_map(lambda ws: [word_features(w) for w in ws], shares), strict=True
+    ):
+        _FEATURES.update(zip(share, found, strict=True))
+    return [_FEATURES[w] for w in words]
+
+
+def word_features(word: str) -> Features:
     """A normalised word's stem, stem hash, skeleton hash and whether it is a content
-    word (not a stopword, stem of two letters or more). Cached: words repeat."""
+    word (not a stopword, stem of two letters or more)."""
     st = stem(word)
     sk = skeleton(st)
     return (
@@ -105,10 +131,13 @@ def prepare(doc: Doc, norm: Normalised, tokens: Tokens, cfg: PassageConfig) -> P
 
 
 def prepare_batch(
-    items: Sequence[tuple[Doc, Normalised, Tokens]], cfg: PassageConfig
+    items: Sequence[tuple[Doc, Normalised, Tokens]],
+    cfg: PassageConfig,
+    workers: int | None = None,
 ) -> list[PassageDoc]:
     """`prepare` for many documents, looking up each distinct word once for all of
-    them (keyed by the tokens' xxhash), the rest in numpy."""
+    them (keyed by the tokens' xxhash; many new words in `workers` processes), the rest
+    in numpy."""
     lens = np.array([len(t) for _, _, t in items], dtype=np.int64)
     base = np.cumsum(lens) - lens
     all_h = np.concatenate([t.hashes for _, _, t in items]) if items else np.empty(0, np.uint64)
@@ -122,10 +151,13 @@ def prepare_batch(
     all_s = np.concatenate([t.starts for _, _, t in items]) if items else np.empty(0, np.int64)
     all_e = np.concatenate([t.ends for _, _, t in items]) if items else np.empty(0, np.int64)
     texts = [norm.text for _, norm, _ in items]
-    found = [
-        word_features(texts[d][s:e])
-        for d, s, e in zip(doc_of, all_s[first].tolist(), all_e[first].tolist(), strict=True)
-    ]
+    found = features_of(
+        [
+            texts[d][s:e]
+            for d, s, e in zip(doc_of, all_s[first].tolist(), all_e[first].tolist(), strict=True)
+        ],
+        workers,
+    )
     stems = [f[0] for f in found]
     feats = np.array([f[1:] for f in found], dtype=np.uint64).reshape(-1, 3)
     stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))

@@ -144,9 +144,11 @@ def _words(p: Prepared, cfg: DedupConfig) -> Tokens:
     return without(tokenise(p.norm, word), p.norm, attribution.excluded_spans(p.attribution))
 
 
-def _passage_docs(prepared: Sequence[Prepared], cfg: DedupConfig) -> list[passage_stage.PassageDoc]:
+def _passage_docs(
+    prepared: Sequence[Prepared], cfg: DedupConfig, workers: int | None = None
+) -> list[passage_stage.PassageDoc]:
     return passage_stage.prepare_batch(
-        [(p.doc, p.norm, _words(p, cfg)) for p in prepared], cfg.passage
+        [(p.doc, p.norm, _words(p, cfg)) for p in prepared], cfg.passage, workers
     )
 
 
@@ -199,7 +201,7 @@ def find_passages(
     Document pairs are aligned in `workers` processes (default: every core).
     """
     with forked.frozen_heap():  # many small objects made, none of them cyclic
-        pds = _passage_docs(prepared, cfg)
+        pds = _passage_docs(prepared, cfg, workers)
         credited = [attribution.credits_agency(p.attribution) for p in prepared]
         shared = [
             _shared(m, prepared, pds, credited, by_id=True)

@@ -64,3 +64,32 @@ def test_alignments_kept_for_the_extension_change_no_passage(
 
     monkeypatch.setattr(passage_stage, "_aligned", no_memo)
     assert _passages() == kept
+
+
+def test_new_words_computed_in_processes_have_the_same_features(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    words = [
+        "قال",
+        "المتحدث",
+        "باسم",
+        "البيت",
+        "الأبيض",
+        "جوش",
+        "إرنست",
+        "إن",
+        "الوزيرين",
+        "ناقشا",
+        "وقف",
+        "إطلاق",
+        "النار",
+    ]
+    words += ["the", "talks", "in", "Geneva", "ended", "quoted", "quoting", "كيري", "لافروف"]
+    monkeypatch.setattr(passage_stage, "_FEATURES", {})
+    monkeypatch.setattr(passage_stage, "PARALLEL_MIN_WORDS", 1)  # every batch in processes
+    got = passage_stage.features_of([*words, *words[:5]], workers=2)
+    assert got == [passage_stage.word_features(w) for w in [*words, *words[:5]]]
+    assert set(passage_stage._FEATURES) == set(words)
+    monkeypatch.setattr(passage_stage, "FEATURES_KEPT", 3)  # too many kept: start afresh
+    assert passage_stage.features_of(["كيري"]) == [passage_stage.word_features("كيري")]
+    assert set(passage_stage._FEATURES) == {"كيري"}
