@@ -68,7 +68,8 @@ class PassageDoc:
 @dataclass(frozen=True, slots=True)
 class Passage:
     """A passage shared by documents `a` and `b` (indices into the input), as token
-    ranges and original-text offsets, with the alignment's matched tokens."""
+    ranges and original-text offsets, with the alignment's matched tokens and the
+    original-text spans of the words each side lacks (`unmatched_spans`)."""
 
     a: int
     b: int
@@ -82,6 +83,8 @@ class Passage:
     weight: float
     a_matched: I64
     b_matched: I64
+    a_diff: tuple[tuple[int, int], ...] = ()
+    b_diff: tuple[tuple[int, int], ...] = ()
 
 
 Features = tuple[str, int, int, bool]
@@ -1091,7 +1094,14 @@ def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:
         found = list(chains.get((da, db), []))
         found += [_Chain([bag]) for bag in bags.get((da, db), [])]
         kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in found])
-        out.extend(_merge_near(a, b, kept, cfg.merge_gap))
+        out.extend(
+            replace(
+                p,
+                a_diff=tuple(unmatched_spans(a, p.a_tokens, p.a_matched)),
+                b_diff=tuple(unmatched_spans(b, p.b_tokens, p.b_matched)),
+            )
+            for p in _merge_near(a, b, kept, cfg.merge_gap)
+        )
     return out
 
 

@@ -155,7 +155,6 @@ def _passage_docs(
 def _shared(
     m: passage_stage.Passage,
     prepared: Sequence[Prepared],
-    pds: Sequence[passage_stage.PassageDoc],
     credited: Sequence[bool],
     *,
     by_id: bool,
@@ -164,8 +163,7 @@ def _shared(
     `by_id`, the document with the smaller id is `a`."""
     a, b = prepared[m.a].doc, prepared[m.b].doc
     (a_s, a_e), (b_s, b_e) = m.a_span, m.b_span
-    a_d = tuple(passage_stage.unmatched_spans(pds[m.a], m.a_tokens, m.a_matched))
-    b_d = tuple(passage_stage.unmatched_spans(pds[m.b], m.b_tokens, m.b_matched))
+    a_d, b_d = m.a_diff, m.b_diff
     if by_id and b.id < a.id:
         a, b, a_s, a_e, b_s, b_e, a_d, b_d = b, a, b_s, b_e, a_s, a_e, b_d, a_d
     return SharedPassage(
@@ -204,7 +202,7 @@ def find_passages(
         pds = _passage_docs(prepared, cfg, workers)
         credited = [attribution.credits_agency(p.attribution) for p in prepared]
         shared = [
-            _shared(m, prepared, pds, credited, by_id=True)
+            _shared(m, prepared, credited, by_id=True)
             for m in passage_stage.find(pds, cfg.passage, groups, sides=sides, workers=workers)
         ]
     shared.sort(key=lambda x: (x.a, x.a_start, x.b, x.b_start))
@@ -225,7 +223,7 @@ def compare(a: Doc, b: Doc, cfg: DedupConfig, background: Sequence[Doc] = ()) ->
     pds = _passage_docs(prepared, cfg)
     credited = [attribution.credits_agency(p.attribution) for p in prepared]
     found = [
-        _shared(m, prepared, pds, credited, by_id=False)
+        _shared(m, prepared, credited, by_id=False)
         for m in passage_stage.find(pds, cfg.passage, list(range(len(pds))), focus=2)
     ]
     found.sort(key=lambda x: (x.a_start, x.b_start))
@@ -441,7 +439,7 @@ def _index_passages(
                     owner[(min(x, y), max(x, y))] = (x, y)
         credited = [attribution.credits_agency(p.attribution) for p in docs]
         for m in passage_stage.find(pds, cfg.passage, pairs=list(owner.values()), paired=paired):
-            sp = _shared(m, docs, pds, credited, by_id=False)
+            sp = _shared(m, docs, credited, by_id=False)
             x, y = owner[(min(m.a, m.b), max(m.a, m.b))]
             mine = m.a == x
             start, end = (sp.a_start, sp.a_end) if mine else (sp.b_start, sp.b_end)
