@@ -84,8 +84,9 @@ def _bucket_lookup(
     vocab: npt.NDArray[np.uint64], values: npt.NDArray[np.uint64]
 ) -> npt.NDArray[np.int64] | None:
     """Index of each value in `vocab` (sorted, distinct, holding every value), or None
-    when the values are not spread evenly enough (a bucket over `_MAX_BUCKET`)."""
-    k = max(1, len(vocab).bit_length())
+    when the values are not spread evenly enough (a bucket over `_MAX_BUCKET`). About
+    one bucket per distinct value, at most 2**24 buckets (their table stays small)."""
+    k = min(24, max(1, len(vocab).bit_length()))
     shift = np.uint64(64 - k)
     top = vocab >> shift
     starts = np.searchsorted(top, np.arange((1 << k) + 1, dtype=np.uint64))

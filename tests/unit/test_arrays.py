@@ -79,3 +79,22 @@ def test_group_frequency_counts_groups_holding_each_item(
     assert v.tolist() == sorted(holders)
     assert df.tolist() == [len(holders[x]) for x in v.tolist()]
     assert v[inv].tolist() == np.concatenate(docs).tolist()
+
+
+def test_few_buckets_for_many_values_still_find_every_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Many values per bucket (as past 2**24 distinct values): found, or sorted instead.
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 2**64 - 1, 4000, dtype=np.uint64, endpoint=True)
+    vocab = distinct(values)
+    real_min = min
+
+    def small(a: int, b: int) -> int:
+        return real_min(a, b, 8)  # 256 buckets for 4,000 values: about 16 a bucket
+
+    monkeypatch.setattr(arrays, "min", small, raising=False)
+    got = arrays._bucket_lookup(vocab, values)
+    if got is not None:
+        assert vocab[got].tolist() == values.tolist()
+    _check(values)
