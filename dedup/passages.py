@@ -145,11 +145,9 @@ def prepare_batch(
     base = np.cumsum(lens) - lens
     all_h = np.concatenate([t.hashes for _, _, t in items]) if items else np.empty(0, np.uint64)
     # Any occurrence of a word stands for all: equal hashes are the same word.
-    order = np.argsort(all_h)
-    new = np.r_[True, all_h[order][1:] != all_h[order][:-1]] if len(all_h) else np.empty(0, bool)
-    inv = np.empty(len(all_h), dtype=np.int64)
-    inv[order] = np.cumsum(new) - 1
-    first = order[new]
+    vocab, inv = distinct_inverse(all_h)
+    first = np.empty(len(vocab), dtype=np.int64)
+    first[inv] = np.arange(len(all_h))  # one occurrence of each (which one does not matter)
     doc_of = np.repeat(np.arange(len(items)), lens)[first].tolist()
     all_s = np.concatenate([t.starts for _, _, t in items]) if items else np.empty(0, np.int64)
     all_e = np.concatenate([t.ends for _, _, t in items]) if items else np.empty(0, np.int64)
