@@ -29,7 +29,7 @@ from dedup.bag import window_regions
 from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
 from dedup.forked import fork_map
-from dedup.lsh import candidates, lsh_params
+from dedup.lsh import band_keys, key_candidates, lsh_params
 from dedup.morph import STOPWORDS, skeleton, stem
 from dedup.segment import sentence_breaks
 from dedup.shingle import fmix64, shingle_hashes
@@ -51,8 +51,8 @@ class PassageDoc:
     tokens: Tokens
     seq: TokenSeq
     sent_bounds: I64
-    grams: npt.NDArray[np.uint64]
-    gram_last: I64
+    stem_text: npt.NDArray[np.uint32]  # code points of the content words' stems, in order
+    stem_len: I64  # per content word, the length of its stem
     uni: npt.NDArray[np.float32]
     bi: npt.NDArray[np.float32]
 
@@ -129,7 +129,7 @@ def word_features(word: str) -> Features:
 
 
 def prepare(doc: Doc, norm: Normalised, tokens: Tokens, cfg: PassageConfig) -> PassageDoc:
-    """Stems, skeletons, sentence bounds and unit n-grams of one document."""
+    """Stems, skeletons, sentence bounds and the content words' stems of one document."""
     return prepare_batch([(doc, norm, tokens)], cfg)[0]
 
 
@@ -167,20 +167,24 @@ def prepare_batch(
     stems_all, skels_all = feats[inv, 0], feats[inv, 1]
     content_all = feats[inv, 2].astype(bool)
     weights_all = np.where(content_all, UNIT, STOPWORD_WEIGHT).astype(np.int32)
-    grams, last, cuts = _unit_grams(
-        inv, content_all, feats[:, 0], stem_len, codes, code_start, lens, cfg.gram
+    # The content words' stems, end to end, for the units' n-grams (`_unit_grams`).
+    content_words = inv[content_all]
+    lengths = stem_len[content_words]
+    text = codes[_ranges(code_start[content_words], lengths)]
+    text_cut = np.searchsorted(
+        np.repeat(np.arange(len(items)), lens)[content_all], np.arange(len(items) + 1)
     )
+    char_cut = np.concatenate([[0], np.cumsum(lengths)])[text_cut]
     bounds, bound_cuts = _sentence_bounds(items, lens, base)
     out = []
     for d, (doc, norm, tokens) in enumerate(items):
         lo, hi = int(base[d]), int(base[d] + lens[d])
         seq = TokenSeq(stems_all[lo:hi], skels_all[lo:hi], content_all[lo:hi], weights_all[lo:hi])
         sent_bounds = bounds[bound_cuts[d] : bound_cuts[d + 1]]
-        g = slice(int(cuts[d]), int(cuts[d + 1]))
+        chars = text[char_cut[d] : char_cut[d + 1]]
+        words = lengths[text_cut[d] : text_cut[d + 1]]
         ones = np.ones(hi - lo, dtype=np.float32)
-        out.append(
-            PassageDoc(doc, norm, tokens, seq, sent_bounds, grams[g], last[g] - lo, ones, ones)
-        )
+        out.append(PassageDoc(doc, norm, tokens, seq, sent_bounds, chars, words, ones, ones))
     return out
 
 
@@ -281,33 +285,33 @@ def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[Passa
     return out
 
 
-def _unit_grams(
-    u: I64,
-    content: npt.NDArray[np.bool_],
-    stem_ids: npt.NDArray[np.uint64],
-    stem_len: I64,
-    codes: npt.NDArray[np.uint32],
-    code_start: I64,
-    lens: I64,
-    n: int,
-) -> tuple[npt.NDArray[np.uint64], I64, I64]:
-    """Unit shingles of documents whose tokens are concatenated (`lens` each), every
-    document's ordered by the last token each covers: character n-grams over the
-    document's concatenated content stems (robust to affixes and re-spelling) and the
-    content stems themselves (robust to reordered words). Returns the shingles, the
-    last token of each (an index into the concatenation) and where each document's
-    shingles start (`cuts[d]:cuts[d + 1]`).
+class _Grams(NamedTuple):
+    """Unit shingles of documents whose tokens are laid end to end: the shingles, the
+    token each ends at (an index into the concatenation, nondecreasing), and where each
+    document's start (`cuts[d]:cuts[d + 1]`)."""
 
-    `u` are the tokens' word numbers; `codes[code_start[w]:][:stem_len[w]]` the
-    code points of word w's stem.
-    """
+    grams: npt.NDArray[np.uint64]
+    last: I64
+    cuts: I64
+
+
+def _unit_grams(docs: Sequence[PassageDoc], n: int) -> _Grams:
+    """Unit shingles of every document, ordered by the last token each covers:
+    character n-grams over the document's concatenated content stems (robust to affixes
+    and re-spelling) and the content stems themselves (robust to reordered words), all
+    documents in one numpy pass."""
+    lens = np.array([len(d.seq) for d in docs], dtype=np.int64)
+    content = np.concatenate([d.seq.content for d in docs]) if docs else np.empty(0, bool)
+    stems = np.concatenate([d.seq.stems for d in docs]) if docs else np.empty(0, np.uint64)
     idx = np.flatnonzero(content)
     doc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-    words = fmix64(stem_ids[u[idx]] ^ np.uint64(0x5851F42D4C957F2D))
-    lengths = stem_len[u[idx]]
-    total = int(lengths.sum())
-    gather = np.repeat(code_start[u[idx]] - (np.cumsum(lengths) - lengths), lengths)
-    text = codes[gather + np.arange(total)].astype(np.uint64)
+    words = fmix64(stems[idx] ^ np.uint64(0x5851F42D4C957F2D))
+    lengths = np.concatenate([d.stem_len for d in docs]) if docs else np.empty(0, np.int64)
+    text = (
+        np.concatenate([d.stem_text for d in docs]).astype(np.uint64)
+        if docs
+        else np.empty(0, np.uint64)
+    )
     owner = idx[np.repeat(np.arange(len(idx)), lengths)]
     grams = shingle_hashes(fmix64(text), n)
     inside = doc[owner[: len(grams)]] == doc[owner[n - 1 :]]  # no n-gram spans two documents
@@ -324,24 +328,23 @@ def _unit_grams(
     allg[g_at], allg[w_at] = grams[inside], words
     last[g_at], last[w_at] = g_last, idx
     cuts = np.searchsorted(last, np.cumsum(np.concatenate([[0], lens])))
-    return allg, last, cuts
+    return _Grams(allg, last, cuts)
 
 
-def _kept_grams(
-    docs: list[PassageDoc], groups: list[int], cfg: PassageConfig
-) -> tuple[npt.NDArray[np.uint64], list[npt.NDArray[np.bool_]]]:
-    """All documents' unit grams, concatenated, and per document which of its grams
-    are kept: grams used by more stories (groups) than max(max_df_min, max_df x the
-    number of stories) are set phrases and site chrome, which say nothing about reuse."""
-    flat = np.concatenate([d.grams for d in docs])
-    keep = np.ones(len(flat), dtype=bool)
+def _kept_grams(found: _Grams, groups: list[int], cfg: PassageConfig) -> npt.NDArray[np.bool_]:
+    """Which unit grams are kept: grams used by more stories (groups) than
+    max(max_df_min, max_df x the number of stories) are set phrases and site chrome,
+    which say nothing about reuse."""
+    keep = np.ones(len(found.grams), dtype=bool)
     n = len(set(groups))
     limit = max(cfg.max_df_min, cfg.max_df * n)
     if n > limit:
-        _, df, inv = group_frequency([d.grams for d in docs], groups)
+        cuts = found.cuts
+        _, df, inv = group_frequency(
+            [found.grams[cuts[d] : cuts[d + 1]] for d in range(len(cuts) - 1)], groups
+        )
         keep = df[inv] <= limit
-    bounds = np.cumsum([0, *(len(d.grams) for d in docs)])
-    return flat[keep], [keep[bounds[i] : bounds[i + 1]] for i in range(len(docs))]
+    return keep
 
 
 def _units(
@@ -351,18 +354,13 @@ def _units(
     (doc, token start, token end)). Windows of 1 to `cfg.window` sentences, by
     document, then window size, then place. Only the first `paired` documents have
     units (the others inform gram frequency only)."""
-    kept, keeps = _kept_grams(docs, groups, cfg)
-    keep = np.concatenate(keeps) if keeps else np.empty(0, bool)
+    found = _unit_grams(docs, cfg.gram)
+    keep = _kept_grams(found, groups, cfg)
+    kept = found.grams[keep]
     before = np.concatenate([[0], np.cumsum(keep)])  # kept grams before each gram
+    lens = np.array([len(d.seq) for d in docs], dtype=np.int64)
+    base = np.cumsum(lens) - lens
     docs = docs[:paired] if paired is not None else docs
-    # Every document's grams by the token they end at, documents end to end.
-    span = np.int64(max([len(d.seq) for d in docs], default=0) + 1)
-    n_g = np.array([len(d.gram_last) for d in docs], dtype=np.int64)
-    last = (
-        np.concatenate([d.gram_last for d in docs]) + np.repeat(np.arange(len(docs)) * span, n_g)
-        if docs
-        else np.empty(0, np.int64)
-    )
     n_b = np.array([len(d.sent_bounds) for d in docs], dtype=np.int64)
     flat_b = np.concatenate([d.sent_bounds for d in docs]) if docs else np.empty(0, np.int64)
     first_b = np.cumsum(n_b) - n_b
@@ -372,8 +370,8 @@ def _units(
         at = _ranges(first_b, count)
         doc = np.repeat(np.arange(len(docs), dtype=np.int64), count)
         t0, t1 = flat_b[at], flat_b[at + w]
-        lo = before[np.searchsorted(last, doc * span + t0, side="left")]
-        hi = before[np.searchsorted(last, doc * span + t1, side="left")]
+        lo = before[np.searchsorted(found.last, base[doc] + t0, side="left")]
+        hi = before[np.searchsorted(found.last, base[doc] + t1, side="left")]
         ok = hi > lo
         parts.append((doc[ok], np.full(int(ok.sum()), w), t0[ok], t1[ok], lo[ok], hi[ok]))
     doc, w_of, t0, t1, lo, hi = (np.concatenate(x) for x in zip(*parts, strict=True))
@@ -414,23 +412,33 @@ class _UnitPairs(NamedTuple):
     pairs: I64
 
 
-def _unit_pairs(
+class _Sketches(NamedTuple):
+    """The units' MinHash signatures, sizes and rows, their band keys, and the label
+    of each (units of equal labels never pair)."""
+
+    sigs: npt.NDArray[np.uint32]
+    size: I64
+    rows: I64
+    keys: npt.NDArray[np.uint64]
+    labels: I64
+
+
+def _sketches(
     docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], scope: _Scope
-) -> _UnitPairs:
-    """Pairs of units (windows of sentences) that share an LSH bucket, across documents
-    of different `scope.labels` (default: groups)."""
-    labels = scope.labels
+) -> _Sketches:
+    """The units (windows of sentences) of the documents, sketched for LSH."""
     flat, size, rows = _units(docs, groups, cfg, scope.paired)
-    if not len(size):
-        none = np.empty((0, 2), dtype=np.int64)
-        return _UnitPairs(np.empty((0, cfg.num_perm), np.uint32), size, rows, none)
     lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
     sigs = flat_signatures(flat, size, lsh)
-    label = np.asarray(groups if labels is None else labels, dtype=np.int64)[rows[:, 0]]
-    pairs = candidates(
-        sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm), labels=label, max_bucket=cfg.max_bucket
-    )
-    return _UnitPairs(sigs, size, rows, pairs)
+    keys = band_keys(sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm))
+    labels = np.asarray(groups if scope.labels is None else scope.labels, dtype=np.int64)
+    return _Sketches(sigs, size, rows, keys, labels[rows[:, 0]])
+
+
+def _unit_pairs(found: _Sketches, cfg: PassageConfig) -> _UnitPairs:
+    """Pairs of units that share an LSH bucket, across documents of different labels."""
+    pairs = key_candidates(found.keys, labels=found.labels, max_bucket=cfg.max_bucket)
+    return _UnitPairs(found.sigs, found.size, found.rows, pairs)
 
 
 def _candidate_units(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
@@ -1031,14 +1039,15 @@ def _find(
         owners = {x for x, _ in pairs}
         labels = [g if d in owners else -1 for d, g in enumerate(groups)]
         scope = scope._replace(labels=labels, windowed=[d in owners for d in range(len(docs))])
-    # The units' LSH does not need word rarity: it runs in a second thread while this
-    # one weighs words and searches reordered copies (numpy releases the GIL).
+    # The units' shingles and sketches do not need word rarity: they are made in a
+    # second thread while this one weighs words and searches reordered copies (numpy
+    # releases the GIL), then bucketed here.
     with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(_unit_pairs, docs, cfg, groups, scope)
+        later = pool.submit(_sketches, docs, cfg, groups, scope)
         docs = weigh(docs, groups)
         bags = _bag_regions(docs, cfg, groups, scope) if cfg.bag_window else {}
         tokens = _Tokens(docs)
-        aligned = _regions(later.result(), cfg, scope)
+        aligned = _regions(_unit_pairs(later.result(), cfg), cfg, scope)
     job = _Job(docs, tokens, aligned, bags, cfg)
     # Each pair's passages do not depend on the others': the pairs may be split between
     # processes, with the same result.
