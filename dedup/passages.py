@@ -759,6 +759,8 @@ def _bags(
     n_a = np.bincount(ia_task, minlength=len(tasks))
     n_b = np.bincount(ib_task, minlength=len(tasks))
     ok = n_shared >= max(1, cfg.bag_min_words)  # then both sides hold shared tokens
+    if not ok.any():
+        return out
     cut_a = np.concatenate([[0], np.cumsum(n_a)])
     cut_b = np.concatenate([[0], np.cumsum(n_b)])
     content_upto = np.concatenate([[0], np.cumsum(tokens.content)])

@@ -96,3 +96,13 @@ def test_bags_match_regions_compared_one_at_a_time() -> None:
         assert got == want
         kept += sum(p is not None for p in want)
     assert kept > 20
+
+
+def test_bags_of_regions_sharing_nothing_are_none() -> None:
+    docs = list(read_docs([str(FIXTURES / "seeds")]))
+    cfg = DedupConfig()
+    pds = P.weigh(_passage_docs(prepare_batch(docs, cfg), cfg))
+    tokens = P._Tokens(pds)
+    one_word = [((0, 1), (0, 1, 0, 1)), ((0, 2), (3, 4, 5, 6))]  # a token against a token
+    assert P._bags(pds, tokens, one_word, PassageConfig()) == [None, None]
+    assert P._bags(pds, tokens, [], PassageConfig()) == []
