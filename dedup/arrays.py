@@ -44,6 +44,30 @@ def distinct_counts(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArray
     return s[starts], np.diff(np.r_[starts, len(s)]).astype(np.int64)
 
 
+def ranges(start: npt.NDArray[np.int64], length: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The indices start[r], ..., start[r] + length[r] - 1 of every r, end to end.
+
+    Example:
+        >>> ranges(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
+        [5, 6, 9, 10, 11]
+    """
+    out: npt.NDArray[np.int64] = np.repeat(start - (np.cumsum(length) - length), length)
+    return out + np.arange(int(length.sum()))
+
+
+def member(table: npt.NDArray[T], values: npt.NDArray[T]) -> npt.NDArray[np.bool_]:
+    """Which values are in `table` (sorted).
+
+    Example:
+        >>> member(np.array([2, 5, 9]), np.array([5, 1, 9, 10])).tolist()
+        [True, False, True, False]
+    """
+    if not len(table):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(table, values), len(table) - 1)
+    return np.asarray(table[pos] == values)
+
+
 def distinct_inverse(values: npt.NDArray[T]) -> tuple[npt.NDArray[T], npt.NDArray[np.int64]]:
     """Sorted distinct values and, for each input value, its index among them:
     `np.unique(values, return_inverse=True)`, faster.

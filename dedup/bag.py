@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from dedup.arrays import distinct, distinct_counts, distinct_inverse
+from dedup.arrays import distinct, distinct_counts, distinct_inverse, member, ranges
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -79,7 +79,7 @@ def window_regions(
         return {}
     wd, w = tok_doc[ws], len(ws)
     length = we - ws
-    member = _ranges(ws, length)
+    member = ranges(ws, length)
     pairs = distinct(np.repeat(np.arange(w, dtype=np.int64), length) * n_stems + sid[member])
     w_row, w_sid = pairs // n_stems, pairs % n_stems
     w_size = np.bincount(w_row, minlength=w)
@@ -159,11 +159,6 @@ def _window_spans(
     return (b + start).astype(np.int64), (b + end).astype(np.int64)
 
 
-def _ranges(start: I64, length: I64) -> I64:
-    """The indices start[r], ..., start[r] + length[r] - 1 of every r, end to end."""
-    return np.repeat(start - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
-
-
 def _stretches(
     cw: I64,
     cd: I64,
@@ -200,13 +195,12 @@ def _stretches(
     n_stems = np.int64(int(sid.max()) + 1)
     size = w_first[last + 1] - w_first[first]
     wanted = np.sort(
-        np.repeat(np.arange(runs), size) * n_stems + w_sid[_ranges(w_first[first], size)]
+        np.repeat(np.arange(runs), size) * n_stems + w_sid[ranges(w_first[first], size)]
     )
-    tok = _ranges(base[other], counts[other])
+    tok = ranges(base[other], counts[other])
     run = np.repeat(np.arange(runs), counts[other])
     probe = run * n_stems + sid[tok]
-    where = np.minimum(np.searchsorted(wanted, probe), max(0, len(wanted) - 1))
-    held = wanted[where] == probe if len(wanted) else np.zeros(len(probe), dtype=bool)
+    held = member(wanted, probe)
     run, hits = run[held], tok_pos[tok[held]]  # by run, then position
     big = np.int64(int(tok_pos.max()) + int(span.max()) + 1)
     spot = run * big + hits
@@ -246,8 +240,7 @@ def _held(cw: I64, cd: I64, w_first: I64, w_sid: I64, index_keys: I64, n_docs: n
     """How many of window `cw`'s stems document `cd` holds (indexed ones), for each pair."""
     size = w_first[cw + 1] - w_first[cw]
     row = np.repeat(np.arange(len(cw), dtype=np.int64), size)
-    at = np.repeat(w_first[cw] - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
-    keys = w_sid[at] * n_docs + cd[row]
+    keys = w_sid[ranges(w_first[cw], size)] * n_docs + cd[row]
     order = np.argsort(keys)
     pos = np.searchsorted(index_keys, keys[order])
     held = np.zeros(len(keys), dtype=bool)

@@ -24,7 +24,7 @@ import xxhash
 
 from dedup import forked
 from dedup.align import UNIT, Alignment, TokenSeq, align_many
-from dedup.arrays import distinct, distinct_inverse
+from dedup.arrays import distinct, distinct_inverse, member, ranges
 from dedup.bag import window_regions
 from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
@@ -170,7 +170,7 @@ def prepare_batch(
     # The content words' stems, end to end, for the units' n-grams (`_unit_grams`).
     content_words = inv[content_all]
     lengths = stem_len[content_words]
-    text = codes[_ranges(code_start[content_words], lengths)]
+    text = codes[ranges(code_start[content_words], lengths)]
     text_cut = np.searchsorted(
         np.repeat(np.arange(len(items)), lens)[content_all], np.arange(len(items) + 1)
     )
@@ -367,7 +367,7 @@ def _units(
     parts = []
     for w in range(1, cfg.window + 1):
         count = np.maximum(n_b - w, 0)  # windows of w sentences per document
-        at = _ranges(first_b, count)
+        at = ranges(first_b, count)
         doc = np.repeat(np.arange(len(docs), dtype=np.int64), count)
         t0, t1 = flat_b[at], flat_b[at + w]
         lo = before[np.searchsorted(found.last, base[doc] + t0, side="left")]
@@ -379,12 +379,7 @@ def _units(
     doc, t0, t1, lo, hi = doc[order], t0[order], t1[order], lo[order], hi[order]
     length = (hi - lo).astype(np.int64)
     rows = np.stack([doc, t0, t1], axis=1).astype(np.int64).reshape(-1, 3)
-    return kept[_ranges(lo, length)], length, rows
-
-
-def _ranges(start: I64, length: I64) -> I64:
-    """The indices start[r], ..., start[r] + length[r] - 1 of every r, end to end."""
-    return np.repeat(start - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))
+    return kept[ranges(lo, length)], length, rows
 
 
 PairFilter = Callable[[I64, I64], npt.NDArray[np.bool_]]
@@ -492,12 +487,8 @@ def _pair_filter(
             keep &= (x < focus) & (y < focus)
         if side is not None:
             keep &= side[x] != side[y]
-        if allowed is not None and len(allowed):
-            key = np.minimum(x, y) * n + np.maximum(x, y)
-            pos = np.minimum(np.searchsorted(allowed, key), len(allowed) - 1)
-            keep &= allowed[pos] == key
-        elif allowed is not None:
-            keep[:] = False
+        if allowed is not None:
+            keep &= member(allowed, np.minimum(x, y) * n + np.maximum(x, y))
         return keep
 
     return ok
@@ -583,9 +574,7 @@ class _Tokens:
         inb = np.zeros(len(ag), dtype=bool)
         for ids, size in ((self.stem, len(self.stem_vocab)), (self.skel, len(self.skel_vocab))):
             keys = distinct(bt * np.int64(size) + ids[bg])
-            probe = at * np.int64(size) + ids[ag]
-            pos = np.minimum(np.searchsorted(keys, probe), max(0, len(keys) - 1))
-            inb |= (keys[pos] == probe) if len(keys) else False
+            inb |= member(keys, at * np.int64(size) + ids[ag])
         w = np.where(inb, self.uni[ag], 0.0)
         run = inb[1:] & inb[:-1] & (at[1:] == at[:-1])
         w[1:] = np.where(run, np.maximum(w[1:], self.bi[ag[1:]]), w[1:])
@@ -751,8 +740,8 @@ def _bags(
     b_set = distinct(b_key[tokens.content[bg]])
     both = np.intersect1d(a_set, b_set, assume_unique=True)
     n_shared = np.bincount(both // n_stems, minlength=len(tasks))
-    ina = tokens.content[ag] & _member(both, a_key)
-    inb = tokens.content[bg] & _member(both, b_key)
+    ina = tokens.content[ag] & member(both, a_key)
+    inb = tokens.content[bg] & member(both, b_key)
     # Trim to the first and last shared token; the shares of content tokens kept.
     ia_task, ia = at[ina], ag[ina]
     ib_task, ib = bt[inb], bg[inb]
@@ -798,14 +787,6 @@ def _bags(
         )
         out[k] = _Part(a0, b0, al, weight)
     return out
-
-
-def _member(table: I64, values: I64) -> npt.NDArray[np.bool_]:
-    """Which values are in the sorted array `table`."""
-    if not len(table):
-        return np.zeros(len(values), dtype=bool)
-    pos = np.minimum(np.searchsorted(table, values), len(table) - 1)
-    return np.asarray(table[pos] == values)
 
 
 def _inside(part: _Part, chain: _Chain) -> bool:
