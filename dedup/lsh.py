@@ -89,7 +89,7 @@ def band_keys(sigs: npt.NDArray[np.uint32], band: Banding) -> npt.NDArray[np.uin
     i's key starts from i x K and mixes in its rows one at a time."""
     n = sigs.shape[0]
     block = sigs[:, : band.bands * band.rows].reshape(n, band.bands, band.rows)
-    seeds = (np.arange(band.bands, dtype=np.uint64) * _K).astype(np.uint64)
+    seeds = np.arange(band.bands, dtype=np.uint64) * _K
     h = np.repeat(seeds[None, :], n, axis=0)
     for col in range(band.rows):
         h = fmix64(h * _K + block[:, :, col].astype(np.uint64))
