@@ -554,6 +554,16 @@ class _Tokens:
         self.uni = np.concatenate([d.uni for d in docs]).astype(np.float64)
         self.bi = np.concatenate([d.bi for d in docs]).astype(np.float64)
         self.content = np.concatenate([d.seq.content for d in docs])
+        # Every document's sentence bounds, in the tokens' end-to-end numbering.
+        n_b = np.array([len(d.sent_bounds) for d in docs], dtype=np.int64)
+        self.sent = np.concatenate([d.sent_bounds for d in docs]) + np.repeat(self.base, n_b)
+        self.sent_first = np.cumsum(n_b) - n_b
+
+    def sentences_of(self, doc: I64, token: I64) -> I64:
+        """`PassageDoc.sentence_of` of many (document, token), at once."""
+        at = np.searchsorted(self.sent, self.base[doc] + token, side="right")
+        out: I64 = at - 1 - self.sent_first[doc]
+        return out
 
     def _spread(self, doc: I64, t0: I64, t1: I64) -> tuple[I64, I64]:
         """(task, global token) of every token of ranges `[t0, t1)` of documents `doc`."""
@@ -891,14 +901,22 @@ def _next_parts(
     sentences after them are aligned too, and the steps are those up to the first that
     does not align: what as many rounds would find, as each such step is a pair of whole
     sentences (a chain's edge cuts only the sentence it lies in)."""
-    edges = []
+    # Each chain's edge in A and B (its end forward, its start backward), and the
+    # sentences next to them.
+    ends = []
     for (da, db), chain, forward in state:
-        a, b = docs[da], docs[db]
         a0, a1 = chain.a_range
         b0, b1 = chain.b_range
-        sa = a.sentence_of(a1 - 1) + 1 if forward else a.sentence_of(a0) - 1
-        sb = b.sentence_of(b1 - 1) + 1 if forward else b.sentence_of(b0) - 1
-        edges.append((sa, sb, a1 if forward else a0, b1 if forward else b0))
+        ends.append((da, db, a1 if forward else a0, b1 if forward else b0, forward))
+    if not ends:
+        return []
+    doc_a, doc_b, edge_a, edge_b, fwd = (np.array(x, np.int64) for x in zip(*ends, strict=True))
+    way = np.where(fwd == 1, 1, -1)
+    next_a = tokens.sentences_of(doc_a, edge_a - fwd) + way  # forward: that of end - 1
+    next_b = tokens.sentences_of(doc_b, edge_b - fwd) + way
+    edges = list(
+        zip(next_a.tolist(), next_b.tolist(), edge_a.tolist(), edge_b.tolist(), strict=True)
+    )
     asked = []
     for (pair, _, forward), (sa, sb, ea, eb) in zip(state, edges, strict=True):
         step = 1 if forward else -1

@@ -93,3 +93,19 @@ def test_new_words_computed_in_processes_have_the_same_features(
     monkeypatch.setattr(passage_stage, "FEATURES_KEPT", 3)  # too many kept: start afresh
     assert passage_stage.features_of(["كيري"]) == [passage_stage.word_features("كيري")]
     assert set(passage_stage._FEATURES) == {"كيري"}
+
+
+def test_sentences_of_many_tokens_at_once() -> None:
+    import numpy as np
+
+    from dedup.pipeline import _passage_docs, prepare_batch
+
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    pds = _passage_docs(prepare_batch(docs, DedupConfig()), DedupConfig())
+    tokens = passage_stage._Tokens(pds)
+    asked = [(d, t) for d, pd in enumerate(pds) for t in range(len(pd.seq))]
+    doc = np.array([d for d, _ in asked])
+    tok = np.array([t for _, t in asked])
+    got = tokens.sentences_of(doc, tok).tolist()
+    assert got == [pds[d].sentence_of(t) for d, t in asked]
+    assert len(set(got)) > 20
