@@ -29,17 +29,6 @@ Rect = tuple[int, int, int, int]
 JOIN_CHUNK = 1 << 22
 
 
-def _windows(n: int, size: int) -> list[tuple[int, int]]:
-    """Half-overlapping windows of `size` over `n` items (one window if n < size)."""
-    if n <= size:
-        return [(0, n)] if n else []
-    step = max(1, size // 2)
-    starts = list(range(0, n - size + 1, step))
-    if starts[-1] + size < n:
-        starts.append(n - size)
-    return [(s, s + size) for s in starts]
-
-
 def window_regions(
     stems: Sequence[U64],
     rare: Sequence[npt.NDArray[np.bool_]],
@@ -140,8 +129,10 @@ def window_regions(
 def _window_spans(
     counts: I64, base: I64, size: int, windowed: Sequence[bool] | None
 ) -> tuple[I64, I64]:
-    """`_windows` of every (windowed) document's rare tokens, as ranges [ws, we) of
-    all documents' rare tokens end to end (`base[d]` is where document d's start)."""
+    """Half-overlapping windows of `size` over every (windowed) document's rare tokens
+    (one window if it has `size` or fewer; a last window flush with its end), as ranges
+    [ws, we) of all documents' rare tokens end to end (`base[d]` is where document d's
+    start)."""
     docs = np.flatnonzero(counts > 0)
     if windowed is not None:
         docs = docs[np.asarray(windowed, dtype=bool)[docs]]

@@ -6,6 +6,18 @@ import pytest
 import dedup.bag as bag
 
 
+def _windows(n: int, size: int) -> list[tuple[int, int]]:
+    """Half-overlapping windows of `size` over `n` items (one window if n <= size), one
+    document at a time: the definition `bag._window_spans` computes for all at once."""
+    if n <= size:
+        return [(0, n)] if n else []
+    step = max(1, size // 2)
+    starts = list(range(0, n - size + 1, step))
+    if starts[-1] + size < n:
+        starts.append(n - size)
+    return [(s, s + size) for s in starts]
+
+
 def _brute_hits(stems, rare, window, min_shared, share, max_df):
     """(document, window, other document) where the window of one shares enough rare
     stems with the other: the definition, by counting."""
@@ -17,7 +29,7 @@ def _brute_hits(stems, rare, window, min_shared, share, max_df):
     out = set()
     for d, (s, r) in enumerate(zip(stems, rare, strict=True)):
         pos = np.flatnonzero(r)
-        for w0, w1 in bag._windows(len(pos), window):
+        for w0, w1 in _windows(len(pos), window):
             words = set(s[pos[w0:w1]].tolist())
             for o, h in enumerate(held):
                 shared = sum(1 for x in words if x in h and df[x] <= max_df)
@@ -48,7 +60,7 @@ def _brute_regions(stems, rare, window, **args):
     hits = _brute_hits(stems, rare, window, **args)
     runs: dict[tuple[int, int], list[list[tuple[int, int]]]] = {}
     for d in range(len(stems)):
-        wins = bag._windows(int(rare[d].sum()), window)
+        wins = _windows(int(rare[d].sum()), window)
         for o in range(len(stems)):
             for k, w in enumerate(wins):
                 if (d, w, o) not in hits:
