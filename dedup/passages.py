@@ -436,6 +436,10 @@ def _unit_pairs(found: _Sketches, cfg: PassageConfig) -> _UnitPairs:
     return _UnitPairs(found.sigs, found.size, found.rows, pairs)
 
 
+#: Unit pairs whose signatures are compared at once (bounds the temporaries).
+COMPARE_ROWS = 1 << 14
+
+
 def _candidate_units(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
     """The unit pairs whose estimated containment reaches `cfg.seed_containment`,
     across documents the scope allows: rows (a doc, a t0, a t1, b doc, b t0, b t1) with
@@ -444,25 +448,56 @@ def _candidate_units(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I6
     if not len(pairs):
         return np.empty((0, 6), dtype=np.int64)
     u, v = pairs[:, 0], pairs[:, 1]
-    jac = np.count_nonzero(sigs[u] == sigs[v], axis=1) / cfg.num_perm
+    keep = scope.ok(rows[u, 0], rows[v, 0])
+    u, v = u[keep], v[keep]
+    same = np.empty(len(u), dtype=np.int64)
+    for lo in range(0, len(u), COMPARE_ROWS):
+        hi = lo + COMPARE_ROWS
+        same[lo:hi] = np.count_nonzero(sigs[u[lo:hi]] == sigs[v[lo:hi]], axis=1)
+    jac = same / cfg.num_perm
     inter = jac / (1 + jac) * (size[u] + size[v])
     keep = inter / np.minimum(size[u], size[v]) >= cfg.seed_containment
-    keep &= scope.ok(rows[u, 0], rows[v, 0])
     u, v = u[keep], v[keep]
     swap = rows[u, 0] > rows[v, 0]
     first, second = np.where(swap, v, u), np.where(swap, u, v)
     return np.concatenate([rows[first], rows[second]], axis=1)
 
 
-def _regions(
-    found: _UnitPairs, cfg: PassageConfig, scope: _Scope
-) -> dict[tuple[int, int], list[tuple[int, int, int, int]]]:
-    """Candidate unit pairs merged into regions, grouped by document pair:
-    (a_t0, a_t1, b_t0, b_t1), where units overlapping in both documents merge."""
-    merged: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
-    for da, a0, a1, db, b0, b1 in _candidate_units(found, cfg, scope).tolist():
-        merged[(da, db)].append((a0, a1, b0, b1))
-    return {k: merge_rectangles(v) for k, v in merged.items()}
+def _regions(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
+    """Candidate unit pairs merged into regions: rows (a doc, b doc, a t0, a t1, b t0,
+    b t1) in sorted order, where units overlapping in both documents merge. Units of
+    one sentence never overlap (sentences are disjoint), so with `cfg.window` 1 no
+    region merges; otherwise the regions of each document pair with several merge."""
+    rows = _candidate_units(found, cfg, scope)[:, [0, 3, 1, 2, 4, 5]]
+    rows = rows[np.lexsort(rows.T[::-1])]
+    if cfg.window == 1 or len(rows) < 2:
+        return rows
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (rows[1:, :2] != rows[:-1, :2]).any(axis=1)
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(rows))
+    out: list[I64] = []
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        if hi - lo == 1:
+            out.append(rows[lo:hi])
+            continue
+        da, db = rows[lo, :2].tolist()
+        rects = merge_rectangles(
+            [(a0, a1, b0, b1) for _, _, a0, a1, b0, b1 in rows[lo:hi].tolist()]
+        )
+        out.append(np.array([(da, db, *r) for r in rects], dtype=np.int64))
+    return np.concatenate(out)
+
+
+def _regions_of(rows: I64, pairs: Sequence[Pair], n: int) -> dict[Pair, list[Rect]]:
+    """The regions (rows of `_regions`, of `n` documents) of the given document pairs,
+    by pair."""
+    code = rows[:, 0] * np.int64(n) + rows[:, 1]
+    wanted = np.sort(np.array([a * n + b for a, b in pairs], dtype=np.int64))
+    out: dict[Pair, list[Rect]] = defaultdict(list)
+    for da, db, a0, a1, b0, b1 in rows[member(wanted, code)].tolist():
+        out[(da, db)].append((a0, a1, b0, b1))
+    return dict(out)
 
 
 def _pair_filter(
@@ -1063,7 +1098,7 @@ class _Job(NamedTuple):
 
     docs: list[PassageDoc]
     tokens: _Tokens
-    aligned: dict[Pair, list[Rect]]
+    aligned: I64  # rows of `_regions`
     bags: dict[Pair, list[Rect]]
     cfg: PassageConfig
 
@@ -1076,7 +1111,9 @@ def _shares(job: _Job, workers: int) -> list[list[Pair]]:
     """The document pairs to align, dealt round in order into `workers` shares, so that
     each share holds pairs from all over the input (cutting it into runs left one share
     twice the work of another); one share when there are few pairs."""
-    pairs = sorted(set(job.aligned) | set(job.bags))
+    n = np.int64(max(1, len(job.docs)))
+    codes = distinct(job.aligned[:, 0] * n + job.aligned[:, 1])
+    pairs = sorted({(int(c // n), int(c % n)) for c in codes.tolist()} | set(job.bags))
     if workers < 2 or len(pairs) < PARALLEL_MIN_PAIRS:
         return [pairs]
     return [pairs[k::workers] for k in range(workers)]
@@ -1086,8 +1123,7 @@ def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:
     """The passages of the given document pairs: local alignments grown into chains,
     reordered copies, the heaviest disjoint ones, near ones merged."""
     docs, cfg = job.docs, job.cfg
-    mine = set(pairs)
-    aligned = {p: r for p, r in job.aligned.items() if p in mine}
+    aligned = _regions_of(job.aligned, pairs, len(docs))
     memo: Memo = {}
     parts = _local_alignments(docs, job.tokens, aligned, cfg, memo)
     chains = _chains(docs, job.tokens, parts, cfg, memo)

@@ -1,0 +1,89 @@
+"""Candidate unit pairs and their regions, against the plain definitions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import dedup.passages as passage_stage
+from dedup import pipeline
+from dedup.config import DedupConfig, PassageConfig
+from dedup.io import read_docs
+from tests.conftest import FIXTURES
+
+
+def _units(window: int) -> tuple[passage_stage._UnitPairs, PassageConfig, passage_stage._Scope]:
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    cfg = DedupConfig()
+    pcfg = replace(cfg.passage, window=window)
+    pds = pipeline._passage_docs(pipeline.prepare_batch(docs, cfg), cfg)
+    groups = list(range(len(pds)))
+    scope = passage_stage._Scope(passage_stage._pair_filter(groups, None, None))
+    found = passage_stage._unit_pairs(passage_stage._sketches(pds, pcfg, groups, scope), pcfg)
+    return found, pcfg, scope
+
+
+def _plain_candidates(found: passage_stage._UnitPairs, cfg: PassageConfig) -> set[tuple[int, ...]]:
+    """Each LSH pair on its own: estimated containment from the two signatures."""
+    out = set()
+    for u, v in found.pairs.tolist():
+        jac = float(np.mean(found.sigs[u] == found.sigs[v]))
+        size_u, size_v = int(found.size[u]), int(found.size[v])
+        inter = jac / (1 + jac) * (size_u + size_v)
+        a, b = sorted([found.rows[u].tolist(), found.rows[v].tolist()])
+        if a[0] != b[0] and inter / min(size_u, size_v) >= cfg.seed_containment:
+            out.add((*a, *b))
+    return out
+
+
+@pytest.mark.parametrize("chunk", [1, 7, passage_stage.COMPARE_ROWS])
+def test_candidate_units_compared_in_chunks_are_the_plain_ones(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found, cfg, scope = _units(1)
+    monkeypatch.setattr(passage_stage, "COMPARE_ROWS", chunk)
+    rows = passage_stage._candidate_units(found, cfg, scope)
+    got = [tuple(r) for r in rows.tolist()]
+    assert len(got) == len(set(got))
+    assert set(got) == _plain_candidates(found, cfg)
+    assert 5 < len(got) < len(found.pairs)  # some seeds pass, not every LSH pair
+
+
+def _plain_regions(found: passage_stage._UnitPairs, cfg: PassageConfig) -> list[tuple[int, ...]]:
+    """Every document pair's candidate units merged by `merge_rectangles`."""
+    by_pair = defaultdict(list)
+    for da, a0, a1, db, b0, b1 in _plain_candidates(found, cfg):
+        by_pair[(da, db)].append((a0, a1, b0, b1))
+    return sorted(
+        (da, db, *r)
+        for (da, db), rects in by_pair.items()
+        for r in passage_stage.merge_rectangles(rects)
+    )
+
+
+@pytest.mark.parametrize("window", [1, 2, 3])
+def test_regions_are_the_merged_candidate_units(window: int) -> None:
+    found, cfg, scope = _units(window)
+    rows = passage_stage._regions(found, cfg, scope)
+    assert [tuple(r) for r in rows.tolist()] == _plain_regions(found, cfg)
+    if window > 1:  # windows of several sentences overlap: some regions merged
+        assert len(rows) < len(passage_stage._candidate_units(found, cfg, scope))
+
+
+def test_regions_of_some_pairs() -> None:
+    found, cfg, scope = _units(1)
+    rows = passage_stage._regions(found, cfg, scope)
+    pairs = sorted({(da, db) for da, db, *_ in rows.tolist()})
+    assert len(pairs) > 3
+    some = pairs[::-2]  # any order
+    n = int(rows[:, :2].max()) + 1
+    got = passage_stage._regions_of(rows, some, n)
+    want = defaultdict(list)
+    for da, db, *rect in rows.tolist():
+        if (da, db) in some:
+            want[(da, db)].append(tuple(rect))
+    assert got == dict(want)
+    assert passage_stage._regions_of(rows, [], n) == {}
