@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -295,11 +296,36 @@ class _Grams(NamedTuple):
     cuts: I64
 
 
+#: Characters of content stems whose unit shingles are made at once (the arrays of a
+#: batch stay in cache; one pass over millions of grams faults in fresh memory).
+GRAM_CHARS = 1 << 16
+
+
 def _unit_grams(docs: Sequence[PassageDoc], n: int) -> _Grams:
     """Unit shingles of every document, ordered by the last token each covers:
     character n-grams over the document's concatenated content stems (robust to affixes
-    and re-spelling) and the content stems themselves (robust to reordered words), all
-    documents in one numpy pass."""
+    and re-spelling) and the content stems themselves (robust to reordered words), a
+    batch of documents (`GRAM_CHARS` characters) at a time."""
+    chars = np.cumsum([len(d.stem_text) for d in docs], dtype=np.int64)
+    if not len(chars) or chars[-1] <= GRAM_CHARS:
+        return _unit_grams_batch(docs, n)
+    ends = np.searchsorted(chars, np.arange(GRAM_CHARS, int(chars[-1]), GRAM_CHARS)) + 1
+    bounds = sorted({0, *ends.tolist(), len(docs)})
+    batches = [_unit_grams_batch(docs[lo:hi], n) for lo, hi in pairwise(bounds)]
+    tokens = np.cumsum([0, *(len(d.seq) for d in docs)])
+    grams_before = np.cumsum([0, *(len(b.grams) for b in batches)])
+    return _Grams(
+        np.concatenate([b.grams for b in batches]),
+        np.concatenate([b.last + tokens[lo] for b, lo in zip(batches, bounds, strict=False)]),
+        np.concatenate(
+            [np.zeros(1, np.int64)]
+            + [b.cuts[1:] + g for b, g in zip(batches, grams_before, strict=False)]
+        ),
+    )
+
+
+def _unit_grams_batch(docs: Sequence[PassageDoc], n: int) -> _Grams:
+    """`_unit_grams` of a few documents in one numpy pass."""
     lens = np.array([len(d.seq) for d in docs], dtype=np.int64)
     content = np.concatenate([d.seq.content for d in docs]) if docs else np.empty(0, bool)
     stems = np.concatenate([d.seq.stems for d in docs]) if docs else np.empty(0, np.uint64)

@@ -87,3 +87,20 @@ def test_regions_of_some_pairs() -> None:
             want[(da, db)].append(tuple(rect))
     assert got == dict(want)
     assert passage_stage._regions_of(rows, [], n) == {}
+
+
+@pytest.mark.parametrize("chars", [1, 40, 300, 1 << 30])
+def test_unit_grams_made_a_batch_at_a_time_are_the_same(
+    chars: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    cfg = DedupConfig()
+    pds = pipeline._passage_docs(pipeline.prepare_batch(docs, cfg), cfg)
+    whole = passage_stage._unit_grams_batch(pds, cfg.passage.gram)
+    monkeypatch.setattr(passage_stage, "GRAM_CHARS", chars)
+    got = passage_stage._unit_grams(pds, cfg.passage.gram)
+    for x, y in zip(got, whole, strict=True):
+        assert x.dtype == y.dtype
+        assert np.array_equal(x, y)
+    assert len(whole.cuts) == len(pds) + 1
+    assert passage_stage._unit_grams([], cfg.passage.gram).grams.size == 0
