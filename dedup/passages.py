@@ -515,11 +515,11 @@ def _regions(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
     return np.concatenate(out)
 
 
-def _regions_of(rows: I64, pairs: Sequence[Pair], n: int) -> dict[Pair, list[Rect]]:
-    """The regions (rows of `_regions`, of `n` documents) of the given document pairs,
-    by pair."""
+def _regions_of(rows: I64, codes: I64, n: int) -> dict[Pair, list[Rect]]:
+    """The regions (rows of `_regions`, of `n` documents) of the document pairs whose
+    codes (a doc x n + b doc) are given, by pair."""
     code = rows[:, 0] * np.int64(n) + rows[:, 1]
-    wanted = np.sort(np.array([a * n + b for a, b in pairs], dtype=np.int64))
+    wanted = np.sort(codes)
     out: dict[Pair, list[Rect]] = defaultdict(list)
     for da, db, a0, a1, b0, b1 in rows[member(wanted, code)].tolist():
         out[(da, db)].append((a0, a1, b0, b1))
@@ -1133,33 +1133,42 @@ class _Job(NamedTuple):
 PARALLEL_MIN_PAIRS = 2000
 
 
-def _shares(job: _Job, workers: int) -> list[list[Pair]]:
-    """The document pairs to align, dealt round in order into `workers` shares, so that
-    each share holds pairs from all over the input (cutting it into runs left one share
-    twice the work of another); one share when there are few pairs."""
+def _shares(job: _Job, workers: int) -> list[I64]:
+    """The document pairs to align (as codes a doc x documents + b doc, sorted), dealt
+    round in order into `workers` shares, so that each share holds pairs from all over
+    the input (cutting it into runs left one share twice the work of another); one
+    share when there are few pairs."""
     n = np.int64(max(1, len(job.docs)))
-    codes = distinct(job.aligned[:, 0] * n + job.aligned[:, 1])
-    pairs = sorted({(int(c // n), int(c % n)) for c in codes.tolist()} | set(job.bags))
-    if workers < 2 or len(pairs) < PARALLEL_MIN_PAIRS:
-        return [pairs]
-    return [pairs[k::workers] for k in range(workers)]
+    bags = np.array([a * n + b for a, b in job.bags], dtype=np.int64)
+    codes = np.union1d(job.aligned[:, 0] * n + job.aligned[:, 1], bags)
+    if workers < 2 or len(codes) < PARALLEL_MIN_PAIRS:
+        return [codes]
+    return [codes[k::workers] for k in range(workers)]
 
 
-def _passages_of(job: _Job, pairs: list[Pair]) -> list[Passage]:
-    """The passages of the given document pairs: local alignments grown into chains,
-    reordered copies, the heaviest disjoint ones, near ones merged."""
+def _passages_of(job: _Job, codes: I64) -> list[Passage]:
+    """The passages of the given document pairs (sorted codes, as `_shares` gives):
+    local alignments grown into chains, reordered copies, the heaviest disjoint ones,
+    near ones merged."""
     docs, cfg = job.docs, job.cfg
-    aligned = _regions_of(job.aligned, pairs, len(docs))
+    n = max(1, len(docs))
+    aligned = _regions_of(job.aligned, codes, n)
     memo: Memo = {}
     parts = _local_alignments(docs, job.tokens, aligned, cfg, memo)
     chains = _chains(docs, job.tokens, parts, cfg, memo)
-    tasks = [(pair, r) for pair in pairs for r in job.bags.get(pair, [])]
+    mine = set(codes.tolist())
+    tasks = [
+        (pair, r)
+        for pair in sorted(job.bags)
+        if pair[0] * n + pair[1] in mine
+        for r in job.bags[pair]
+    ]
     bags: dict[Pair, list[_Part]] = defaultdict(list)
     for (pair, _), bag in zip(tasks, _bags(docs, job.tokens, tasks, cfg), strict=True):
         if bag is not None:
             bags[pair].append(bag)
     out: list[Passage] = []
-    for da, db in pairs:
+    for da, db in sorted(set(chains) | set(bags)):  # the pairs with any passage
         a, b = docs[da], docs[db]
         found = list(chains.get((da, db), []))
         found += [_Chain([bag]) for bag in bags.get((da, db), [])]

@@ -80,13 +80,13 @@ def test_regions_of_some_pairs() -> None:
     assert len(pairs) > 3
     some = pairs[::-2]  # any order
     n = int(rows[:, :2].max()) + 1
-    got = passage_stage._regions_of(rows, some, n)
+    got = passage_stage._regions_of(rows, np.array([a * n + b for a, b in some]), n)
     want = defaultdict(list)
     for da, db, *rect in rows.tolist():
         if (da, db) in some:
             want[(da, db)].append(tuple(rect))
     assert got == dict(want)
-    assert passage_stage._regions_of(rows, [], n) == {}
+    assert passage_stage._regions_of(rows, np.empty(0, np.int64), n) == {}
 
 
 @pytest.mark.parametrize("chars", [1, 40, 300, 1 << 30])
