@@ -35,7 +35,8 @@ class Scoring:
 @dataclass(frozen=True, slots=True)
 class TokenSeq:
     """What the aligner needs of a token sequence: stem ids, skeleton ids, content
-    flags and match weights."""
+    flags and match weights. A skeleton id is a function of the stem id (tokens of
+    equal stems have equal skeletons), as `dedup.passages` makes them."""
 
     stems: U64
     skels: U64

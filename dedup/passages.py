@@ -637,15 +637,14 @@ class _Tokens:
         """For rows (a doc, a t0, a t1, b doc, b t0, b t1): an upper bound of the
         significance of any alignment of the two ranges, cheap to compute: every token
         of A whose stem (or skeleton) occurs in B's range, at its own rarity (or its
-        bigram's, after another such token)."""
+        bigram's, after another such token). A skeleton is made from the stem, so
+        tokens of equal stems have equal skeletons: skeletons alone say which match."""
         if not len(rects):
             return np.empty(0)
         at, ag = self._spread(rects[:, 0], rects[:, 1], rects[:, 2])
         bt, bg = self._spread(rects[:, 3], rects[:, 4], rects[:, 5])
-        inb = np.zeros(len(ag), dtype=bool)
-        for ids, size in ((self.stem, len(self.stem_vocab)), (self.skel, len(self.skel_vocab))):
-            keys = distinct(bt * np.int64(size) + ids[bg])
-            inb |= member(keys, at * np.int64(size) + ids[ag])
+        size = np.int64(len(self.skel_vocab))
+        inb = member(distinct(bt * size + self.skel[bg]), at * size + self.skel[ag])
         w = np.where(inb, self.uni[ag], 0.0)
         run = inb[1:] & inb[:-1] & (at[1:] == at[:-1])
         w[1:] = np.where(run, np.maximum(w[1:], self.bi[ag[1:]]), w[1:])

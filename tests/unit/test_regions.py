@@ -104,3 +104,43 @@ def test_unit_grams_made_a_batch_at_a_time_are_the_same(
         assert np.array_equal(x, y)
     assert len(whole.cuts) == len(pds) + 1
     assert passage_stage._unit_grams([], cfg.passage.gram).grams.size == 0
+
+
+def _weighed() -> tuple[list[passage_stage.PassageDoc], passage_stage._Tokens]:
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    cfg = DedupConfig()
+    pds = passage_stage.weigh(pipeline._passage_docs(pipeline.prepare_batch(docs, cfg), cfg))
+    return pds, passage_stage._Tokens(pds)
+
+
+def test_equal_stems_have_equal_skeletons() -> None:
+    pds, _ = _weighed()
+    stems = np.concatenate([d.seq.stems for d in pds])
+    skels = np.concatenate([d.seq.skels for d in pds])
+    pairs = set(zip(stems.tolist(), skels.tolist(), strict=True))
+    assert len({stem for stem, _ in pairs}) == len(pairs)  # one skeleton per stem
+    assert len({skel for _, skel in pairs}) < len(pairs)  # some stems share a skeleton
+
+
+def test_region_bounds_hold_every_alignment_in_them() -> None:
+    pds, tokens = _weighed()
+    rows = []
+    for da in range(len(pds)):
+        for db in range(da + 1, len(pds)):
+            na, nb = len(pds[da].sent_bounds) - 1, len(pds[db].sent_bounds) - 1
+            for ia in range(0, na, 3):  # runs of up to three sentences on each side
+                for ib in range(0, nb, 3):
+                    a, b = pds[da].sent_bounds, pds[db].sent_bounds
+                    rows.append((da, a[ia], a[min(ia + 3, na)], db, b[ib], b[min(ib + 3, nb)]))
+    rects = np.array(rows, dtype=np.int64)
+    bounds = tokens.bounds(rects)
+    tasks = [((da, db), (a0, a1, b0, b1)) for da, a0, a1, db, b0, b1 in rects.tolist()]
+    found = passage_stage._aligned(pds, tokens, tasks, least=-1.0)
+    kept = [(k, al) for k, al in enumerate(found) if al is not None]  # None: nothing aligns
+    weights = passage_stage.significance(
+        tokens, [(da, db, r[0], r[2], al) for k, al in kept for (da, db), r in [tasks[k]]]
+    )
+    assert len(weights) > 1000
+    pairs = [(w, float(bounds[k])) for (k, _), w in zip(kept, weights, strict=True)]
+    assert all(w <= b + 1e-6 for w, b in pairs)
+    assert sum(w >= 0.9 * b and w > 2 for w, b in pairs) > 10  # the bound is not loose
