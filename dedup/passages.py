@@ -1172,15 +1172,10 @@ def _passages_of(job: _Job, codes: I64) -> list[Passage]:
         found = list(chains.get((da, db), []))
         found += [_Chain([bag]) for bag in bags.get((da, db), [])]
         kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in found])
-        out.extend(
-            replace(
-                p,
-                a_diff=tuple(unmatched_spans(a, p.a_tokens, p.a_matched)),
-                b_diff=tuple(unmatched_spans(b, p.b_tokens, p.b_matched)),
-            )
-            for p in _merge_near(a, b, kept, cfg.merge_gap)
-        )
-    return out
+        out.extend(_merge_near(a, b, kept, cfg.merge_gap))
+    a_diff = _unmatched(docs, [(p.a, p.a_tokens, p.a_matched) for p in out])
+    b_diff = _unmatched(docs, [(p.b, p.b_tokens, p.b_matched) for p in out])
+    return [replace(p, a_diff=x, b_diff=y) for p, x, y in zip(out, a_diff, b_diff, strict=True)]
 
 
 def _disjoint(found: list[Passage]) -> list[Passage]:
@@ -1287,3 +1282,38 @@ def unmatched_spans(pd: PassageDoc, tokens: tuple[int, int], matched: I64) -> li
         pd.original_span(t0 + int(s), t0 + int(e))
         for s, e in zip(edges[::2], edges[1::2], strict=True)
     ]
+
+
+def _unmatched(
+    docs: list[PassageDoc], found: list[tuple[int, tuple[int, int], I64]]
+) -> list[tuple[tuple[int, int], ...]]:
+    """`unmatched_spans` of many (document, token range, matched tokens), at once."""
+    if not found:
+        return []
+    doc = np.array([d for d, _, _ in found], dtype=np.int64)
+    t0 = np.array([t[0] for _, t, _ in found], dtype=np.int64)
+    n = np.array([t[1] - t[0] for _, t, _ in found], dtype=np.int64)
+    off = np.cumsum(n) - n  # where each range starts in `miss`
+    m_len = np.array([len(m) for _, _, m in found], dtype=np.int64)
+    matched = np.concatenate([m for _, _, m in found]).astype(np.int64)
+    owner = np.repeat(np.arange(len(found)), m_len)
+    at = matched - t0[owner]
+    inside = (at >= 0) & (at < n[owner])
+    miss = np.ones(int(n.sum()), dtype=bool)
+    miss[off[owner[inside]] + at[inside]] = False
+    # Runs of missed tokens, none crossing from one range into the next.
+    first = np.zeros(len(miss), dtype=bool)
+    first[off[n > 0]] = True
+    last = np.zeros(len(miss), dtype=bool)
+    last[(off + n - 1)[n > 0]] = True
+    opens = miss & (first | ~np.r_[False, miss[:-1]])
+    closes = miss & (last | ~np.r_[miss[1:], False])
+    starts, ends = np.flatnonzero(opens), np.flatnonzero(closes)  # ends: last token
+    run_of = np.searchsorted(off, starts, side="right") - 1
+    tok0 = (t0 - off)[run_of]
+    spans: list[list[tuple[int, int]]] = [[] for _ in found]
+    for k, s, e in zip(
+        run_of.tolist(), (starts + tok0).tolist(), (ends + tok0).tolist(), strict=True
+    ):
+        spans[k].append(docs[int(doc[k])].original_span(s, e + 1))
+    return [tuple(x) for x in spans]

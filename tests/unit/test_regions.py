@@ -144,3 +144,24 @@ def test_region_bounds_hold_every_alignment_in_them() -> None:
     pairs = [(w, float(bounds[k])) for (k, _), w in zip(kept, weights, strict=True)]
     assert all(w <= b + 1e-6 for w, b in pairs)
     assert sum(w >= 0.9 * b and w > 2 for w, b in pairs) > 10  # the bound is not loose
+
+
+def test_unmatched_spans_of_many_at_once_are_those_of_each() -> None:
+    pds, _ = _weighed()
+    rng = np.random.default_rng(7)
+    found = []
+    for _ in range(300):
+        d = int(rng.integers(len(pds)))
+        size = len(pds[d].seq)
+        t0 = int(rng.integers(size))
+        t1 = int(rng.integers(t0 + 1, min(size, t0 + 40) + 1))
+        lo, hi = max(0, t0 - 3), min(size, t1 + 3)  # some matched tokens outside the range
+        matched = np.sort(
+            rng.choice(np.arange(lo, hi), int(rng.integers(0, hi - lo + 1)), replace=False)
+        )
+        found.append((d, (t0, t1), matched.astype(np.int64)))
+    got = passage_stage._unmatched(pds, found)
+    want = [tuple(passage_stage.unmatched_spans(pds[d], t, m)) for d, t, m in found]
+    assert got == want
+    assert sum(len(x) > 1 for x in want) > 50 and sum(len(x) == 0 for x in want) > 5
+    assert passage_stage._unmatched(pds, []) == []
