@@ -360,17 +360,30 @@ def _unit_grams_batch(docs: Sequence[PassageDoc], n: int) -> _Grams:
 def _kept_grams(found: _Grams, groups: list[int], cfg: PassageConfig) -> npt.NDArray[np.bool_]:
     """Which unit grams are kept: grams used by more stories (groups) than
     max(max_df_min, max_df x the number of stories) are set phrases and site chrome,
-    which say nothing about reuse."""
+    which say nothing about reuse.
+
+    A gram is used by no more stories than it occurs, nor than grams of its hash
+    bucket (top bits) occur: only the grams of buckets that occur more often than
+    the limit are counted by story (about half of them, the common ones)."""
     keep = np.ones(len(found.grams), dtype=bool)
     n = len(set(groups))
     limit = max(cfg.max_df_min, cfg.max_df * n)
-    if n > limit:
-        cuts = found.cuts
-        _, df, inv = group_frequency(
-            [found.grams[cuts[d] : cuts[d + 1]] for d in range(len(cuts) - 1)], groups
-        )
-        keep = df[inv] <= limit
+    if n <= limit or not len(found.grams):
+        return keep
+    bits = min(KEPT_BUCKET_BITS, max(1, (len(found.grams) // 2).bit_length()))
+    bucket = (found.grams >> np.uint64(64 - bits)).astype(np.int64)
+    maybe = np.flatnonzero((np.bincount(bucket, minlength=1 << bits) > limit)[bucket])
+    doc_cuts = np.searchsorted(maybe, found.cuts)  # the documents' runs among `maybe`
+    grams = found.grams[maybe]
+    _, df, inv = group_frequency(
+        [grams[doc_cuts[d] : doc_cuts[d + 1]] for d in range(len(doc_cuts) - 1)], groups
+    )
+    keep[maybe] = df[inv] <= limit
     return keep
+
+
+#: Most bits of the hash buckets `_kept_grams` counts grams in (2**22 counters).
+KEPT_BUCKET_BITS = 22
 
 
 def _units(

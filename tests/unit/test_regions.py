@@ -165,3 +165,28 @@ def test_unmatched_spans_of_many_at_once_are_those_of_each() -> None:
     assert got == want
     assert sum(len(x) > 1 for x in want) > 50 and sum(len(x) == 0 for x in want) > 5
     assert passage_stage._unmatched(pds, []) == []
+
+
+def _plain_kept(found: passage_stage._Grams, groups: list[int], limit: float) -> np.ndarray:
+    """A gram is kept when at most `limit` groups hold it."""
+    holders: dict[int, set[int]] = defaultdict(set)
+    for d in range(len(found.cuts) - 1):
+        for g in found.grams[found.cuts[d] : found.cuts[d + 1]].tolist():
+            holders[g].add(groups[d])
+    return np.array([len(holders[g]) <= limit for g in found.grams.tolist()], dtype=bool)
+
+
+@pytest.mark.parametrize("bits", [1, 4, passage_stage.KEPT_BUCKET_BITS])
+@pytest.mark.parametrize("max_df_min", [1, 2, 4])
+def test_kept_grams_are_those_few_groups_hold(
+    bits: int, max_df_min: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pds, _ = _weighed()
+    found = passage_stage._unit_grams(pds, 4)
+    groups = [d // 2 for d in range(len(pds))]  # pairs of documents as one story
+    cfg = replace(PassageConfig(), max_df=0.0, max_df_min=max_df_min)
+    monkeypatch.setattr(passage_stage, "KEPT_BUCKET_BITS", bits)
+    keep = passage_stage._kept_grams(found, groups, cfg)
+    want = _plain_kept(found, groups, max_df_min)
+    assert np.array_equal(keep, want)
+    assert 0 < want.sum() < len(want)
