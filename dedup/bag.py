@@ -89,8 +89,10 @@ def window_regions(
     k = np.minimum(2, need)
     prefix = w_size - need + k
     df = np.bincount(d_sid, minlength=int(n_stems))
-    rank_key = np.where(df[w_sid] > 0, df[w_sid], np.iinfo(np.int64).max)
-    order = np.lexsort((w_sid, rank_key, w_row))
+    # Each window's stems by (df, stem), stems of no indexed document last: `pairs` is
+    # sorted by (window, stem), so a stable sort by (window, df) orders them so.
+    rank_key = np.where(df[w_sid] > 0, df[w_sid], n_docs + 1)
+    order = np.argsort(w_row * (n_docs + 2) + rank_key, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - w_first[w_row[order]]
     probe = (rank < prefix[w_row]) & (need[w_row] <= w_size[w_row])
