@@ -90,6 +90,63 @@ class Passage:
 
 Features = tuple[str, int, int, bool]
 
+
+class _FeatureTable(NamedTuple):
+    """`word_features` of the words seen so far, by token hash (sorted `keys`): the
+    stem hash, skeleton hash and content flag (`feats`), and where each stem's code
+    points are in `codes`."""
+
+    keys: npt.NDArray[np.uint64]
+    feats: npt.NDArray[np.uint64]
+    stem_len: I64
+    stem_start: I64
+    codes: npt.NDArray[np.uint32]
+
+
+def _empty_table() -> _FeatureTable:
+    e = np.empty(0, np.int64)
+    return _FeatureTable(
+        np.empty(0, np.uint64), np.empty((0, 3), np.uint64), e, e, np.empty(0, np.uint32)
+    )
+
+
+_TABLE = _empty_table()
+
+
+def _feature_table(
+    vocab: npt.NDArray[np.uint64], words: Callable[[I64], list[str]], workers: int | None
+) -> _FeatureTable:
+    """The feature table, holding every token hash of `vocab` (sorted, distinct):
+    those not in it yet get the features of their words (`words(indices)`), looked up
+    by `features_of`. Emptied when it grows past `FEATURES_KEPT` words."""
+    global _TABLE
+    table = _TABLE
+    if len(table.keys) > FEATURES_KEPT:
+        table = _empty_table()
+    new = np.flatnonzero(~member(table.keys, vocab))
+    if not len(new):
+        return table
+    found = features_of(words(new), workers)
+    stems = [f[0] for f in found]
+    stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))
+    codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
+    keys = np.concatenate([table.keys, vocab[new]])
+    order = np.argsort(keys, kind="stable")
+    table = _FeatureTable(
+        keys[order],
+        np.concatenate(
+            [table.feats, np.array([f[1:] for f in found], dtype=np.uint64).reshape(-1, 3)]
+        )[order],
+        np.concatenate([table.stem_len, stem_len])[order],
+        np.concatenate([table.stem_start, len(table.codes) + np.cumsum(stem_len) - stem_len])[
+            order
+        ],
+        np.concatenate([table.codes, codes]),
+    )
+    _TABLE = table
+    return table
+
+
 #: Features of the words seen so far (`word_features`): emptied when it grows past
 #: `FEATURES_KEPT` words.
 _FEATURES: dict[str, Features] = {}
@@ -147,24 +204,27 @@ def prepare_batch(
     all_h = np.concatenate([t.hashes for _, _, t in items]) if items else np.empty(0, np.uint64)
     # Any occurrence of a word stands for all: equal hashes are the same word.
     vocab, inv = distinct_inverse(all_h)
-    first = np.empty(len(vocab), dtype=np.int64)
-    first[inv] = np.arange(len(all_h))  # one occurrence of each (which one does not matter)
-    doc_of = np.repeat(np.arange(len(items)), lens)[first].tolist()
-    all_s = np.concatenate([t.starts for _, _, t in items]) if items else np.empty(0, np.int64)
-    all_e = np.concatenate([t.ends for _, _, t in items]) if items else np.empty(0, np.int64)
     texts = [norm.text for _, norm, _ in items]
-    found = features_of(
-        [
+
+    def word_texts(which: I64) -> list[str]:
+        """The text of the vocabulary's words `which`, from one occurrence of each."""
+        first = np.empty(len(vocab), dtype=np.int64)
+        first[inv] = np.arange(len(all_h))  # one occurrence of each (which does not matter)
+        at = first[which]
+        doc_of = np.searchsorted(base, at, side="right") - 1
+        all_s = np.concatenate([t.starts for _, _, t in items])
+        all_e = np.concatenate([t.ends for _, _, t in items])
+        return [
             texts[d][s:e]
-            for d, s, e in zip(doc_of, all_s[first].tolist(), all_e[first].tolist(), strict=True)
-        ],
-        workers,
-    )
-    stems = [f[0] for f in found]
-    feats = np.array([f[1:] for f in found], dtype=np.uint64).reshape(-1, 3)
-    stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))
-    codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
-    code_start = np.cumsum(stem_len) - stem_len
+            for d, s, e in zip(doc_of.tolist(), all_s[at].tolist(), all_e[at].tolist(), strict=True)
+        ]
+
+    table = _feature_table(vocab, word_texts, workers)
+    rows = np.searchsorted(table.keys, vocab)
+    feats = table.feats[rows]
+    stem_len = table.stem_len[rows]
+    code_start = table.stem_start[rows]
+    codes = table.codes
     stems_all, skels_all = feats[inv, 0], feats[inv, 1]
     content_all = feats[inv, 2].astype(bool)
     weights_all = np.where(content_all, UNIT, STOPWORD_WEIGHT).astype(np.int32)

@@ -190,3 +190,47 @@ def test_kept_grams_are_those_few_groups_hold(
     want = _plain_kept(found, groups, max_df_min)
     assert np.array_equal(keep, want)
     assert 0 < want.sum() < len(want)
+
+
+def _plain_features(pd: passage_stage.PassageDoc) -> tuple[list[int], list[int], list[bool], str]:
+    """A document's stem and skeleton hashes, content flags and content stems' text,
+    from `word_features` of each token's text."""
+    words = [pd.norm.text[s:e] for s, e in zip(pd.tokens.starts, pd.tokens.ends, strict=True)]
+    feats = [passage_stage.word_features(w) for w in words]
+    return (
+        [f[1] for f in feats],
+        [f[2] for f in feats],
+        [f[3] for f in feats],
+        "".join(f[0] for f in feats if f[3]),
+    )
+
+
+def _features(pd: passage_stage.PassageDoc) -> tuple[list[int], list[int], list[bool], str]:
+    assert int(pd.stem_len.sum()) == len(pd.stem_text)
+    return (
+        pd.seq.stems.tolist(),
+        pd.seq.skels.tolist(),
+        pd.seq.content.tolist(),
+        "".join(map(chr, pd.stem_text.tolist())),
+    )
+
+
+def test_word_features_table_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    cfg = DedupConfig()
+    prepared = pipeline.prepare_batch(docs, cfg)
+    monkeypatch.setattr(passage_stage, "_TABLE", passage_stage._empty_table())
+    monkeypatch.setattr(passage_stage, "_FEATURES", {})
+    first = pipeline._passage_docs(prepared[:3], cfg)  # some words known, then all
+    known = len(passage_stage._TABLE.keys)
+    assert 100 < known
+    every = pipeline._passage_docs(prepared, cfg)
+    assert len(passage_stage._TABLE.keys) > known
+    again = pipeline._passage_docs(prepared, cfg)  # every word from the table
+    want = [_plain_features(pd) for pd in every]
+    assert [_features(pd) for pd in every] == want
+    assert [_features(pd) for pd in again] == want
+    assert [_features(pd) for pd in first] == want[:3]
+    monkeypatch.setattr(passage_stage, "FEATURES_KEPT", 10)  # too many kept: start afresh
+    pipeline._passage_docs(prepared[:1], cfg)
+    assert len(passage_stage._TABLE.keys) == len(set(prepared[0].tokens.hashes.tolist()))
