@@ -12,6 +12,7 @@ comes out as one span per document.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -517,16 +518,64 @@ class _Sketches(NamedTuple):
     labels: I64
 
 
+class _Signing:
+    """The units' MinHash signatures, made a chunk of units (about `SIGN_CHUNK` grams)
+    at a time by every thread that calls `work` (each unit's signature depends on its
+    own grams only), then bucketed by `sketches`."""
+
+    def __init__(self, units: tuple[npt.NDArray[np.uint64], I64, I64], cfg: PassageConfig) -> None:
+        self.flat, self.size, self.rows = units
+        self.cfg = cfg
+        self.lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
+        self.sigs = np.empty((len(self.size), cfg.num_perm), dtype=np.uint32)
+        ends = np.cumsum(self.size)
+        self.starts = ends - self.size
+        cuts = np.searchsorted(
+            ends, np.arange(SIGN_CHUNK, int(ends[-1]) if len(ends) else 0, SIGN_CHUNK)
+        )
+        self.cuts = [0, *distinct(cuts + 1).tolist(), len(self.size)]
+        self.next = iter(range(len(self.cuts) - 1))
+        self.lock = threading.Lock()
+
+    @classmethod
+    def of(
+        cls, docs: list[PassageDoc], groups: list[int], cfg: PassageConfig, paired: int | None
+    ) -> _Signing:
+        """The signing of the documents' units (see `_units`)."""
+        return cls(_units(docs, groups, cfg, paired), cfg)
+
+    def work(self) -> None:
+        """Sign chunks until none is left (the last may still be under way elsewhere)."""
+        while True:
+            with self.lock:
+                k = next(self.next, None)
+            if k is None:
+                return
+            lo, hi = self.cuts[k], self.cuts[k + 1]
+            if hi > lo:
+                first, last = int(self.starts[lo]), int(self.starts[hi - 1] + self.size[hi - 1])
+                self.sigs[lo:hi] = flat_signatures(
+                    self.flat[first:last], self.size[lo:hi], self.lsh
+                )
+
+    def sketches(self, groups: list[int], scope: _Scope) -> _Sketches:
+        """The finished signatures with their band keys and labels."""
+        keys = band_keys(self.sigs, lsh_params(self.cfg.lsh_threshold, self.cfg.num_perm))
+        labels = np.asarray(groups if scope.labels is None else scope.labels, dtype=np.int64)
+        return _Sketches(self.sigs, self.size, self.rows, keys, labels[self.rows[:, 0]])
+
+
+#: Grams per chunk of `_Signing`.
+SIGN_CHUNK = 1 << 16
+
+
 def _sketches(
     docs: list[PassageDoc], cfg: PassageConfig, groups: list[int], scope: _Scope
 ) -> _Sketches:
     """The units (windows of sentences) of the documents, sketched for LSH."""
-    flat, size, rows = _units(docs, groups, cfg, scope.paired)
-    lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
-    sigs = flat_signatures(flat, size, lsh)
-    keys = band_keys(sigs, lsh_params(cfg.lsh_threshold, cfg.num_perm))
-    labels = np.asarray(groups if scope.labels is None else scope.labels, dtype=np.int64)
-    return _Sketches(sigs, size, rows, keys, labels[rows[:, 0]])
+    signing = _Signing.of(docs, groups, cfg, scope.paired)
+    signing.work()
+    return signing.sketches(groups, scope)
 
 
 def _unit_pairs(found: _Sketches, cfg: PassageConfig) -> _UnitPairs:
@@ -1173,15 +1222,19 @@ def _find(
         owners = {x for x, _ in pairs}
         labels = [g if d in owners else -1 for d, g in enumerate(groups)]
         scope = scope._replace(labels=labels, windowed=[d in owners for d in range(len(docs))])
-    # The units' shingles and sketches do not need word rarity: they are made in a
+    # The units' shingles and signatures do not need word rarity: they are made in a
     # second thread while this one weighs words and searches reordered copies (numpy
-    # releases the GIL), then bucketed here.
+    # releases the GIL); this one then helps sign what is left, and buckets them.
     with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(_sketches, docs, cfg, groups, scope)
+        units = pool.submit(_Signing.of, docs, groups, cfg, scope.paired)
+        signed = pool.submit(lambda: units.result().work())
         docs = weigh(docs, groups)
         bags = _bag_regions(docs, cfg, groups, scope) if cfg.bag_window else {}
         tokens = _Tokens(docs)
-        aligned = _regions(_unit_pairs(later.result(), cfg), cfg, scope)
+        signing = units.result()
+        signing.work()
+        signed.result()
+        aligned = _regions(_unit_pairs(signing.sketches(groups, scope), cfg), cfg, scope)
     job = _Job(docs, tokens, aligned, bags, cfg)
     # Each pair's passages do not depend on the others': the pairs may be split between
     # processes, with the same result.
