@@ -578,10 +578,25 @@ def _sketches(
     return signing.sketches(groups, scope)
 
 
-def _unit_pairs(found: _Sketches, cfg: PassageConfig) -> _UnitPairs:
-    """Pairs of units that share an LSH bucket, across documents of different labels."""
-    pairs = key_candidates(found.keys, labels=found.labels, max_bucket=cfg.max_bucket)
-    return _UnitPairs(found.sigs, found.size, found.rows, pairs)
+def _unit_pairs(
+    found: _Sketches, cfg: PassageConfig, pool: ThreadPoolExecutor | None = None
+) -> _UnitPairs:
+    """Pairs of units that share an LSH bucket, across documents of different labels;
+    with a `pool`, half the bands are bucketed in its thread (the pairs of all bands
+    are those of either half)."""
+
+    def pairs_of(keys: npt.NDArray[np.uint64]) -> I64:
+        return key_candidates(keys, labels=found.labels, max_bucket=cfg.max_bucket)
+
+    half = found.keys.shape[1] // 2
+    if pool is None or not half:
+        return _UnitPairs(found.sigs, found.size, found.rows, pairs_of(found.keys))
+    other = pool.submit(pairs_of, found.keys[:, :half])
+    mine = pairs_of(found.keys[:, half:])
+    n = np.int64(max(1, len(found.keys)))
+    theirs = other.result()
+    codes = distinct(np.concatenate([mine[:, 0] * n + mine[:, 1], theirs[:, 0] * n + theirs[:, 1]]))
+    return _UnitPairs(found.sigs, found.size, found.rows, np.stack([codes // n, codes % n], axis=1))
 
 
 #: Unit pairs whose signatures are compared at once (bounds the temporaries).
@@ -1234,7 +1249,7 @@ def _find(
         signing = units.result()
         signing.work()
         signed.result()
-        aligned = _regions(_unit_pairs(signing.sketches(groups, scope), cfg), cfg, scope)
+        aligned = _regions(_unit_pairs(signing.sketches(groups, scope), cfg, pool), cfg, scope)
     job = _Job(docs, tokens, aligned, bags, cfg)
     # Each pair's passages do not depend on the others': the pairs may be split between
     # processes, with the same result.
@@ -1265,7 +1280,7 @@ def _shares(job: _Job, workers: int) -> list[I64]:
     share when there are few pairs."""
     n = np.int64(max(1, len(job.docs)))
     bags = np.array([a * n + b for a, b in job.bags], dtype=np.int64)
-    codes = np.union1d(job.aligned[:, 0] * n + job.aligned[:, 1], bags)
+    codes = distinct(np.concatenate([job.aligned[:, 0] * n + job.aligned[:, 1], bags]))
     if workers < 2 or len(codes) < PARALLEL_MIN_PAIRS:
         return [codes]
     return [codes[k::workers] for k in range(workers)]

@@ -259,3 +259,21 @@ def test_units_signed_a_chunk_at_a_time_by_two_threads(
     scope = passage_stage._Scope(passage_stage._pair_filter(groups, None, None))
     found = signing.sketches(groups, scope)
     assert np.array_equal(found.keys, passage_stage._sketches(pds, cfg, groups, scope).keys)
+
+
+def test_unit_pairs_with_half_the_bands_in_another_thread() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pds, _ = _weighed()
+    cfg = PassageConfig()
+    groups = list(range(len(pds)))
+    scope = passage_stage._Scope(passage_stage._pair_filter(groups, None, None))
+    found = passage_stage._sketches(pds, cfg, groups, scope)
+    alone = passage_stage._unit_pairs(found, cfg).pairs
+    assert len(alone) > 10
+    with ThreadPoolExecutor(1) as pool:
+        for bands in (found.keys.shape[1], 3, 1):  # halves of even and odd band counts
+            some = found._replace(keys=np.ascontiguousarray(found.keys[:, :bands]))
+            want = passage_stage._unit_pairs(some, cfg).pairs
+            assert np.array_equal(passage_stage._unit_pairs(some, cfg, pool).pairs, want)
+        assert np.array_equal(passage_stage._unit_pairs(found, cfg, pool).pairs, alone)
