@@ -276,19 +276,19 @@ def _sentence_bounds(
 
 
 def _idf_ratio(
-    items: list[npt.NDArray[np.uint64]], groups: list[int], n: int
-) -> list[npt.NDArray[np.float32]]:
-    """For every item of every document, BM25's idf over its group frequency
+    flat: npt.NDArray[np.uint64], lens: I64, groups: list[int], n: int
+) -> npt.NDArray[np.float32]:
+    """For every item of every document (document d's are the `lens[d]` items of `flat`
+    after those of the documents before), BM25's idf over its group frequency
     relative to that of an item exactly two groups share, capped at 1."""
-    _, df, inv = group_frequency(items, groups)
+    _, df, inv = _group_frequency_flat(flat, lens, groups)
 
     def idf(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return np.log1p((n - x + 0.5) / (x + 0.5))
 
     ratio = np.minimum(1.0, idf(df.astype(np.float64)) / idf(np.array([2.0]))[0])
-    per_item = ratio.astype(np.float32)[inv]
-    bounds = np.cumsum([0, *(len(x) for x in items)])
-    return [per_item[bounds[i] : bounds[i + 1]] for i in range(len(items))]
+    out: npt.NDArray[np.float32] = ratio.astype(np.float32)[inv]
+    return out
 
 
 def _bigrams(stems: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -314,6 +314,13 @@ def group_frequency(
     """
     lens = np.array([len(x) for x in items], dtype=np.int64)
     flat = np.concatenate(items) if items else np.empty(0, np.uint64)
+    return _group_frequency_flat(flat, lens, groups)
+
+
+def _group_frequency_flat(
+    flat: npt.NDArray[np.uint64], lens: I64, groups: list[int]
+) -> tuple[npt.NDArray[np.uint64], I64, I64]:
+    """`group_frequency` of the documents' items end to end (`lens` of each)."""
     vocab, inv = distinct_inverse(flat)
     _, group = np.unique(np.asarray(groups, dtype=np.int64), return_inverse=True)
     # Distinct (item, group) pairs, packed into bits: in 32 of them when they fit.
@@ -335,16 +342,23 @@ def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[Passa
         return docs
     groups = groups if groups is not None else list(range(len(docs)))
     n = len(set(groups))
-    unis = _idf_ratio([d.seq.stems[d.seq.content] for d in docs], groups, n)
-    bigs = _idf_ratio([_bigrams(d.seq.stems)[1:] for d in docs], groups, n)
-    out = []
-    for d, u, bg in zip(docs, unis, bigs, strict=True):
-        uni = np.full(len(d.seq), STOPWORD_WEIGHT / UNIT, dtype=np.float32)
-        uni[d.seq.content] = u
-        big = np.zeros(len(d.seq), dtype=np.float32)
-        big[1:] = bg
-        out.append(replace(d, uni=uni, bi=big))
-    return out
+    # Every document's tokens end to end: content stems and bigrams inside documents.
+    lens = np.array([len(d.seq) for d in docs], dtype=np.int64)
+    stems = np.concatenate([d.seq.stems for d in docs])
+    content = np.concatenate([d.seq.content for d in docs])
+    starts = np.cumsum(lens) - lens
+    inner = np.ones(len(stems), dtype=bool)  # tokens with one before them in their document
+    inner[starts[lens > 0]] = False
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lens)
+    content_lens = np.bincount(doc_of[content], minlength=len(docs)).astype(np.int64)
+    uni = np.full(len(stems), STOPWORD_WEIGHT / UNIT, dtype=np.float32)
+    uni[content] = _idf_ratio(stems[content], content_lens, groups, n)
+    big = np.zeros(len(stems), dtype=np.float32)
+    big[inner] = _idf_ratio(_bigrams(stems)[inner], np.maximum(lens - 1, 0), groups, n)
+    return [
+        replace(d, uni=uni[lo : lo + k], bi=big[lo : lo + k])
+        for d, lo, k in zip(docs, starts.tolist(), lens.tolist(), strict=True)
+    ]
 
 
 class _Grams(NamedTuple):

@@ -277,3 +277,50 @@ def test_unit_pairs_with_half_the_bands_in_another_thread() -> None:
             want = passage_stage._unit_pairs(some, cfg).pairs
             assert np.array_equal(passage_stage._unit_pairs(some, cfg, pool).pairs, want)
         assert np.array_equal(passage_stage._unit_pairs(found, cfg, pool).pairs, alone)
+
+
+def _plain_weights(pds: list[passage_stage.PassageDoc], groups: list[int]) -> list[tuple]:
+    """Rarity by definition, one document at a time: BM25 idf over the number of
+    groups holding a content stem (or stem bigram), relative to two groups', capped at 1."""
+    import math
+
+    n = len(set(groups))
+    holders: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for d, pd in enumerate(pds):
+        s = pd.seq.stems.tolist()
+        for t, x in enumerate(s):
+            if pd.seq.content[t]:
+                holders[("u", x)].add(groups[d])
+            if t:
+                holders[("b", s[t - 1], x)].add(groups[d])
+
+    def ratio(key: tuple) -> float:
+        def idf(x: float) -> float:
+            return math.log1p((n - x + 0.5) / (x + 0.5))
+
+        return min(1.0, idf(len(holders[key])) / idf(2.0))
+
+    out = []
+    for pd in pds:
+        s = pd.seq.stems.tolist()
+        uni = [ratio(("u", x)) if pd.seq.content[t] else 3 / 16 for t, x in enumerate(s)]
+        bi = [ratio(("b", s[t - 1], x)) if t else 0.0 for t, x in enumerate(s)]
+        out.append((uni, bi))
+    return out
+
+
+def test_weights_of_all_documents_at_once_are_those_by_definition() -> None:
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    cfg = DedupConfig()
+    pds = pipeline._passage_docs(pipeline.prepare_batch(docs, cfg), cfg)
+    empty = replace(pds[0], seq=pds[0].seq.slice(0, 0), uni=pds[0].uni[:0], bi=pds[0].bi[:0])
+    stop = replace(pds[1], seq=replace(pds[1].seq, content=np.zeros(len(pds[1].seq), bool)))
+    pds = [empty, *pds[:4], stop, *pds[4:], empty]
+    groups = [min(d, 3) for d in range(len(pds))]  # some documents as one story
+    got = passage_stage.weigh(pds, groups)
+    want = _plain_weights(pds, groups)
+    assert len(got) == len(want)
+    for pd, (uni, bi) in zip(got, want, strict=True):
+        assert len(pd.uni) == len(pd.bi) == len(pd.seq)
+        assert np.allclose(pd.uni, uni, atol=1e-6) and np.allclose(pd.bi, bi, atol=1e-6)
+    assert any(0 < x < 1 for pd in got for x in pd.uni.tolist())
