@@ -449,10 +449,7 @@ def _kept_grams(found: _Grams, groups: list[int], cfg: PassageConfig) -> npt.NDA
     bucket = (found.grams >> np.uint64(64 - bits)).astype(np.int64)
     maybe = np.flatnonzero((np.bincount(bucket, minlength=1 << bits) > limit)[bucket])
     doc_cuts = np.searchsorted(maybe, found.cuts)  # the documents' runs among `maybe`
-    grams = found.grams[maybe]
-    _, df, inv = group_frequency(
-        [grams[doc_cuts[d] : doc_cuts[d + 1]] for d in range(len(doc_cuts) - 1)], groups
-    )
+    _, df, inv = _group_frequency_flat(found.grams[maybe], np.diff(doc_cuts), groups)
     keep[maybe] = df[inv] <= limit
     return keep
 
