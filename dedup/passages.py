@@ -148,30 +148,26 @@ def _feature_table(
     return table
 
 
-#: Features of the words seen so far (`word_features`): emptied when it grows past
-#: `FEATURES_KEPT` words.
-_FEATURES: dict[str, Features] = {}
+#: Words the feature table holds at most (`_feature_table`): past that it starts afresh.
 FEATURES_KEPT = 1 << 19
 
-#: Words not yet seen in one batch from which their features are computed in
-#: several processes.
+#: Distinct words from which `features_of` computes features in several processes.
 PARALLEL_MIN_WORDS = 20_000
 
 
 def features_of(words: list[str], workers: int | None = None) -> list[Features]:
-    """`word_features` of each word, remembered between calls; when a batch brings
-    many words not seen before, those are computed in `workers` processes (default:
-    every core) and remembered here."""
-    if len(_FEATURES) > FEATURES_KEPT:
-        _FEATURES.clear()
-    new = list(dict.fromkeys(w for w in words if w not in _FEATURES))
-    n = forked.workers(workers) if len(new) >= PARALLEL_MIN_WORDS else 1
-    shares = [new[k::n] for k in range(n)]
-    for share, found in zip(
+    """`word_features` of each word, each distinct word computed once; when there are
+    many, in `workers` processes (default: every core). (The words' features are
+    remembered between batches by token hash, in `_feature_table`.)"""
+    distinct_words = list(dict.fromkeys(words))
+    n = forked.workers(workers) if len(distinct_words) >= PARALLEL_MIN_WORDS else 1
+    shares = [distinct_words[k::n] for k in range(n)]
+    found: dict[str, Features] = {}
+    for share, feats in zip(
         shares, fork_map(lambda ws: [word_features(w) for w in ws], shares), strict=True
     ):
-        _FEATURES.update(zip(share, found, strict=True))
-    return [_FEATURES[w] for w in words]
+        found.update(zip(share, feats, strict=True))
+    return [found[w] for w in words]
 
 
 def word_features(word: str) -> Features:

@@ -85,14 +85,12 @@ def test_new_words_computed_in_processes_have_the_same_features(
         "النار",
     ]
     words += ["the", "talks", "in", "Geneva", "ended", "quoted", "quoting", "كيري", "لافروف"]
-    monkeypatch.setattr(passage_stage, "_FEATURES", {})
     monkeypatch.setattr(passage_stage, "PARALLEL_MIN_WORDS", 1)  # every batch in processes
     got = passage_stage.features_of([*words, *words[:5]], workers=2)
     assert got == [passage_stage.word_features(w) for w in [*words, *words[:5]]]
-    assert set(passage_stage._FEATURES) == set(words)
-    monkeypatch.setattr(passage_stage, "FEATURES_KEPT", 3)  # too many kept: start afresh
     assert passage_stage.features_of(["كيري"]) == [passage_stage.word_features("كيري")]
-    assert set(passage_stage._FEATURES) == {"كيري"}
+    # (What is remembered between batches, and its bound: the feature table's test in
+    # test_regions.py.)
 
 
 def test_sentences_of_many_tokens_at_once() -> None:

@@ -220,7 +220,6 @@ def test_word_features_table_across_batches(monkeypatch: pytest.MonkeyPatch) -> 
     cfg = DedupConfig()
     prepared = pipeline.prepare_batch(docs, cfg)
     monkeypatch.setattr(passage_stage, "_TABLE", passage_stage._empty_table())
-    monkeypatch.setattr(passage_stage, "_FEATURES", {})
     first = pipeline._passage_docs(prepared[:3], cfg)  # some words known, then all
     known = len(passage_stage._TABLE.keys)
     assert known > 100
