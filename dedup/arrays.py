@@ -55,6 +55,22 @@ def ranges(start: npt.NDArray[np.int64], length: npt.NDArray[np.int64]) -> npt.N
     return out + np.arange(int(length.sum()))
 
 
+def chunk_bounds(ends: npt.NDArray[np.int64], size: int) -> list[int]:
+    """Where to cut consecutive runs (`ends`: each run's cumulative end, nondecreasing)
+    into chunks of whole runs holding about `size` values each: 0, the run after each
+    multiple of `size` is reached, and the number of runs; distinct and sorted.
+
+    Example:
+        >>> chunk_bounds(np.cumsum([3, 3, 3, 3]), 5)
+        [0, 2, 4]
+        >>> chunk_bounds(np.cumsum([3, 3]), 100), chunk_bounds(np.empty(0, np.int64), 5)
+        ([0, 2], [0])
+    """
+    total = int(ends[-1]) if len(ends) else 0
+    cuts = np.searchsorted(ends, np.arange(size, total, size)) + 1
+    return sorted({0, *cuts.tolist(), len(ends)})
+
+
 def member(table: npt.NDArray[T], values: npt.NDArray[T]) -> npt.NDArray[np.bool_]:
     """Which values are in `table` (sorted).
 

@@ -26,7 +26,7 @@ import xxhash
 
 from dedup import forked
 from dedup.align import UNIT, Alignment, TokenSeq, align_many
-from dedup.arrays import distinct, distinct_inverse, member, ranges
+from dedup.arrays import chunk_bounds, distinct, distinct_inverse, member, ranges
 from dedup.bag import window_regions
 from dedup.cluster import components
 from dedup.config import LSHConfig, PassageConfig
@@ -377,11 +377,9 @@ def _unit_grams(docs: Sequence[PassageDoc], n: int) -> _Grams:
     character n-grams over the document's concatenated content stems (robust to affixes
     and re-spelling) and the content stems themselves (robust to reordered words), a
     batch of documents (`GRAM_CHARS` characters) at a time."""
-    chars = np.cumsum([len(d.stem_text) for d in docs], dtype=np.int64)
-    if not len(chars) or chars[-1] <= GRAM_CHARS:
+    bounds = chunk_bounds(np.cumsum([len(d.stem_text) for d in docs], dtype=np.int64), GRAM_CHARS)
+    if len(bounds) <= 2:
         return _unit_grams_batch(docs, n)
-    ends = np.searchsorted(chars, np.arange(GRAM_CHARS, int(chars[-1]), GRAM_CHARS)) + 1
-    bounds = sorted({0, *ends.tolist(), len(docs)})
     batches = [_unit_grams_batch(docs[lo:hi], n) for lo, hi in pairwise(bounds)]
     tokens = np.cumsum([0, *(len(d.seq) for d in docs)])
     grams_before = np.cumsum([0, *(len(b.grams) for b in batches)])
@@ -537,10 +535,7 @@ class _Signing:
         self.sigs = np.empty((len(self.size), cfg.num_perm), dtype=np.uint32)
         ends = np.cumsum(self.size)
         self.starts = ends - self.size
-        cuts = np.searchsorted(
-            ends, np.arange(SIGN_CHUNK, int(ends[-1]) if len(ends) else 0, SIGN_CHUNK)
-        )
-        self.cuts = [0, *distinct(cuts + 1).tolist(), len(self.size)]
+        self.cuts = chunk_bounds(ends, SIGN_CHUNK)
         self.next = iter(range(len(self.cuts) - 1))
         self.lock = threading.Lock()
 

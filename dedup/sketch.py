@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from dedup.arrays import chunk_bounds
 from dedup.config import LSHConfig
 
 if TYPE_CHECKING:
@@ -84,19 +86,8 @@ def flat_signatures(
     h = _fmix32((flat & _MASK32).astype(np.uint32))
     ends = np.cumsum(lengths)
     starts = ends - lengths
-    per_chunk = max(1, _CHUNK // cfg.num_perm)
-    # Chunk boundaries at whole runs, each chunk about per_chunk values.
-    cuts = np.unique(
-        np.searchsorted(
-            ends, np.arange(per_chunk, int(ends[-1]) + per_chunk, per_chunk), side="left"
-        )
-        + 1
-    )
-    lo = 0
-    for hi in [*cuts.tolist(), len(lengths)]:
-        hi = min(hi, len(lengths))
-        if hi <= lo:
-            continue
+    # Chunks of whole runs, each about _CHUNK / num_perm values.
+    for lo, hi in pairwise(chunk_bounds(ends, max(1, _CHUNK // cfg.num_perm))):
         rows = np.flatnonzero(lengths[lo:hi]) + lo
         if len(rows):
             base = int(starts[lo])
@@ -106,7 +97,6 @@ def flat_signatures(
             phv = np.multiply(a[:, None], part[None, :])
             np.add(phv, b[:, None], out=phv)
             out[rows] = np.minimum.reduceat(phv, starts[rows] - base, axis=1).T
-        lo = hi
     return out
 
 

@@ -98,3 +98,19 @@ def test_few_buckets_for_many_values_still_find_every_value(
     if got is not None:
         assert vocab[got].tolist() == values.tolist()
     _check(values)
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 7, 1000])
+def test_chunk_bounds_cut_whole_runs_after_each_multiple(size: int) -> None:
+    from dedup.arrays import chunk_bounds
+
+    lengths = np.array([3, 0, 4, 1, 0, 6, 2, 2, 0], dtype=np.int64)
+    ends = np.cumsum(lengths)
+    bounds = chunk_bounds(ends, size)
+    assert bounds[0] == 0 and bounds[-1] == len(lengths)
+    assert bounds == sorted(set(bounds))
+    # Plainly: after each multiple of size, the chunk ends at the run reaching it.
+    want = {0, len(lengths)}
+    for target in range(size, int(ends[-1]), size):
+        want.add(next(k for k, e in enumerate(ends.tolist()) if e >= target) + 1)
+    assert bounds == sorted(want)
