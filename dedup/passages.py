@@ -1417,14 +1417,7 @@ def unmatched_spans(pd: PassageDoc, tokens: tuple[int, int], matched: I64) -> li
         >>> [d.text[s:e] for s, e in unmatched_spans(pd, (0, 4), np.array([0, 3]))]
         ['two three']
     """
-    t0, t1 = tokens
-    miss = np.ones(t1 - t0, dtype=bool)
-    miss[matched[(matched >= t0) & (matched < t1)] - t0] = False
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], miss.astype(np.int8), [0]])))
-    return [
-        pd.original_span(t0 + int(s), t0 + int(e))
-        for s, e in zip(edges[::2], edges[1::2], strict=True)
-    ]
+    return list(_unmatched([pd], [(0, tokens, matched)])[0])
 
 
 def _unmatched(
