@@ -11,13 +11,17 @@ are integers, so the dynamic programme and its traceback are exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from dedup.arrays import distinct_inverse
+
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
+#: Cells and scores of a programme: 16-bit integers where they fit, else 32-bit.
+Ints = npt.NDArray[np.signedinteger[Any]]
 
 
 #: The weight of a full-value word match; weights are integers in [0, UNIT].
@@ -91,28 +95,14 @@ class Alignment:
 
 def score_matrix(a: TokenSeq, b: TokenSeq, s: Scoring = Scoring()) -> npt.NDArray[np.int32]:
     """Pairwise token scores, shape (len(a), len(b)): the smaller weight for an exact
-    match, half of it for a near match of content words, else the mismatch penalty."""
-    out = np.empty((len(a), len(b)), dtype=np.int32)
-    _scores(
-        (a.stems[:, None], a.skels[:, None], a.content[:, None], a.weights[:, None]),
-        (b.stems[None, :], b.skels[None, :], b.content[None, :], b.weights[None, :]),
-        s,
-        out,
-    )
+    match, half of it for a near match of content words, else the mismatch penalty
+    (the definition; `align_spans` computes the same on codes, many pairs at once)."""
+    w = np.minimum(a.weights[:, None], b.weights[None, :])
+    near = (a.skels[:, None] == b.skels[None, :]) & a.content[:, None] & b.content[None, :]
+    out = np.full((len(a), len(b)), s.mismatch, dtype=np.int32)
+    np.copyto(out, w // 2, where=near)
+    np.copyto(out, w, where=a.stems[:, None] == b.stems[None, :])
     return out
-
-
-Columns = tuple[U64, U64, npt.NDArray[np.bool_], npt.NDArray[np.int32]]
-
-
-def _scores(a: Columns, b: Columns, s: Scoring, out: npt.NDArray[np.int32]) -> None:
-    """`score_matrix` of (stems, skeletons, content, weights) arrays that broadcast
-    against each other, written into `out`."""
-    (sa, ka, ca, wa), (sb, kb, cb, wb) = a, b
-    w = np.minimum(wa, wb)
-    out.fill(s.mismatch)
-    np.copyto(out, w // 2, where=(ka == kb) & ca & cb)
-    np.copyto(out, w, where=sa == sb)
 
 
 def align(a: TokenSeq, b: TokenSeq, scoring: Scoring = Scoring()) -> Alignment | None:
@@ -155,10 +145,8 @@ TRACE_CELLS = 1 << 24
 def align_many(
     pairs: list[tuple[TokenSeq, TokenSeq]], scoring: Scoring = Scoring()
 ) -> list[Alignment | None]:
-    """`align` of many pairs, the same alignments, computed together: pairs of similar
-    shape are padded into one three-dimensional programme, filled a row at a time for
-    all of them, and traced back together (numpy's per-call cost, not the cells, is
-    what a single short alignment spends its time on).
+    """`align` of many pairs, the same alignments, computed together (`align_spans`
+    of the pairs' sequences laid end to end).
 
     Example:
         >>> def seq(words):
@@ -170,22 +158,72 @@ def align_many(
         ...  for al in align_many([(x, y), (x, z), (y, x)])]
         [(1, 6, 4), None, (1, 6, 4)]
     """
-    out: list[Alignment | None] = [None] * len(pairs)
-    rows: list[TokenSeq] = []
-    cols: list[TokenSeq] = []
-    flipped: list[bool] = []
-    where: list[int] = []
-    for k, (a, b) in enumerate(pairs):
-        n, m = len(a), len(b)
-        if not n or not m:
-            continue
-        swap = n > m or (n == m and _key(a) > _key(b))
-        rows.append(b if swap else a)
-        cols.append(a if swap else b)
-        flipped.append(swap)
-        where.append(k)
-    n_rows = np.array([len(x) for x in rows], dtype=np.int64)
-    n_cols = np.array([len(y) for y in cols], dtype=np.int64)
+    if not pairs:
+        return []
+    seqs = [s for pair in pairs for s in pair]
+    lens = np.array([len(s) for s in seqs], dtype=np.int64)
+    start = np.cumsum(lens) - lens
+    end = start + lens
+    whole = TokenSeq(
+        np.concatenate([s.stems for s in seqs]),
+        np.concatenate([s.skels for s in seqs]),
+        np.concatenate([s.content for s in seqs]),
+        np.concatenate([s.weights for s in seqs]),
+    )
+    spans = np.stack([start[0::2], end[0::2], start[1::2], end[1::2]], axis=1)
+    return align_spans(coded(whole), spans, scoring)
+
+
+class Coded(NamedTuple):
+    """Tokens end to end as `align_spans` reads them: stem ids (for the tie rule),
+    dense codes of stems and of content words' skeletons (-1 for other words; equal
+    codes are equal ids), content flags and weights."""
+
+    stems: U64
+    exact: npt.NDArray[np.int32]
+    near: npt.NDArray[np.int32]
+    content: npt.NDArray[np.bool_]
+    weights: npt.NDArray[np.int32]
+
+
+def coded(seq: TokenSeq) -> Coded:
+    """`Coded` tokens of a sequence (many documents' tokens end to end)."""
+    _, exact = distinct_inverse(seq.stems)
+    _, skel = distinct_inverse(seq.skels)
+    near = np.where(seq.content, skel, -1)
+    return Coded(
+        seq.stems,
+        exact.astype(np.int32),
+        near.astype(np.int32),
+        seq.content,
+        seq.weights.astype(np.int32),
+    )
+
+
+def align_spans(codes: Coded, spans: I64, scoring: Scoring = Scoring()) -> list[Alignment | None]:
+    """`align` of ranges of the coded tokens: for each row (a0, a1, b0, b1) of `spans`,
+    of tokens `[a0, a1)` against `[b0, b1)` (offsets in the alignment are from a0 and b0).
+
+    Pairs of similar shape are padded into one three-dimensional programme, filled a row
+    at a time for all of them, and traced back together (numpy's per-call cost, not the
+    cells, is what a single short alignment spends its time on); in 16-bit integers
+    where no score of the batch can pass them."""
+    out: list[Alignment | None] = [None] * len(spans)
+    spans = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
+    a_len, b_len = spans[:, 1] - spans[:, 0], spans[:, 3] - spans[:, 2]
+    swap = a_len > b_len
+    st = codes.stems
+    for k, (a0, a1, b0, b1) in zip(
+        np.flatnonzero(a_len == b_len).tolist(), spans[a_len == b_len].tolist(), strict=True
+    ):  # the tie rule: on equal lengths, the smaller stem bytes are the rows
+        swap[k] = st[a0:a1].tobytes() > st[b0:b1].tobytes()
+    where = np.flatnonzero((a_len > 0) & (b_len > 0))
+    flipped = swap[where].tolist()
+    r0 = np.where(swap, spans[:, 2], spans[:, 0])[where]
+    c0 = np.where(swap, spans[:, 0], spans[:, 2])[where]
+    n_rows = np.minimum(a_len, b_len)[where]
+    n_cols = np.maximum(a_len, b_len)[where]
+    where_l = where.tolist()
     # Pairs of like shape go together (lengths binned in powers of two), so that
     # little of a batch is padding.
     bins = _size_bin(n_rows) * 1000 + _size_bin(n_cols)
@@ -206,28 +244,40 @@ def align_many(
     chunks = _merge_small(chunks, n_rows, n_cols)
     # Programmes are filled into one buffer and traced back together, TRACE_CELLS at a time.
     shapes = [(int(n_rows[c].max()), int(n_cols[c].max()), len(c)) for c in chunks]
+    top = int(codes.weights.max()) if len(codes.weights) else 0
     first = 0
     while first < len(chunks):
-        last, cells = first, 0
+        last, cells, most = first, 0, 0
         while last < len(chunks) and (last == first or cells <= TRACE_CELLS):
             n, m, count = shapes[last]
             cells += (n + 1) * (m + 1) * count
+            # A cell is at most every row matched plus every column's gap in the ramp.
+            most = max(most, top * (n + 1) + scoring.gap * (m + 1) - scoring.mismatch)
             last += 1
-        flat_h = np.empty(cells, dtype=np.int32)
-        flat_s = np.empty(sum(n * m * c for n, m, c in shapes[first:last]), dtype=np.int32)
+        dtype = np.int16 if most < _INT16_SAFE else np.int32
+        flat_h: Ints = np.empty(cells, dtype=dtype)
+        flat_s: Ints = np.empty(sum(n * m * c for n, m, c in shapes[first:last]), dtype=dtype)
         filled, at_h, at_s = [], 0, 0
         for chunk, (n, m, count) in zip(chunks[first:last], shapes[first:last], strict=True):
             h = flat_h[at_h : at_h + (n + 1) * (m + 1) * count].reshape(n + 1, m + 1, count)
             sub = flat_s[at_s : at_s + n * m * count].reshape(n, m, count)
             filled.append(
-                _fill([rows[k] for k in chunk], [cols[k] for k in chunk], h, sub, scoring)
+                _fill(
+                    codes, (r0[chunk], n_rows[chunk]), (c0[chunk], n_cols[chunk]), h, sub, scoring
+                )
             )
             at_h, at_s = at_h + h.size, at_s + sub.size
-        found = _trace(filled, flat_h, flat_s, scoring)
-        for k, al in zip((k for c in chunks[first:last] for k in c), found, strict=True):
-            out[where[k]] = al.swapped() if al is not None and flipped[k] else al
+        lanes = np.array([k for c in chunks[first:last] for k in c], dtype=np.int64)
+        found = _trace(filled, flat_h, flat_s, scoring, codes.content, r0[lanes], c0[lanes])
+        for k, al in zip(lanes.tolist(), found, strict=True):
+            out[where_l[k]] = al.swapped() if al is not None and flipped[k] else al
         first = last
     return out
+
+
+#: Cells of a batch in 16-bit integers stay below this (a score plus one step's
+#: score or gap fits in int16).
+_INT16_SAFE = 32000
 
 
 #: What a batch of `align_many` costs besides its cells, in cells: per batch, and per
@@ -267,79 +317,71 @@ def _size_bin(n: I64) -> I64:
     return bins
 
 
-def _padded(
-    seqs: list[TokenSeq], width: int, pad: int
-) -> tuple[U64, U64, npt.NDArray[np.bool_], npt.NDArray[np.int32]]:
-    """Stems, skeletons, content flags and weights of sequences, shape (width, count):
-    padded with stem and skeleton `pad`, not content, weight 0."""
-    lens = np.array([len(s) for s in seqs], dtype=np.int64)
-    valid = np.arange(width)[:, None] < lens[None, :]
-    # Position k of sequence q sits at [k, q]: fill in column-major order of valid.
-    at = np.flatnonzero(valid.T.ravel())
-    cells = (at % width) * len(seqs) + at // width
-    stems = np.full(width * len(seqs), pad, dtype=np.uint64)
-    skels = np.full(width * len(seqs), pad, dtype=np.uint64)
-    content = np.zeros(width * len(seqs), dtype=bool)
-    weights = np.zeros(width * len(seqs), dtype=np.int32)
-    stems[cells] = np.concatenate([s.stems for s in seqs])
-    skels[cells] = np.concatenate([s.skels for s in seqs])
-    content[cells] = np.concatenate([s.content for s in seqs])
-    weights[cells] = np.concatenate([s.weights for s in seqs])
-    shape = (width, len(seqs))
-    return (
-        stems.reshape(shape),
-        skels.reshape(shape),
-        content.reshape(shape),
-        weights.reshape(shape),
-    )
+def _gathered(
+    codes: Coded, start: I64, lens: I64, width: int, side: int, dtype: type
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Ints]:
+    """Exact codes, near codes and weights of token ranges `[start, start + lens)`,
+    shape (width, count): position k of range q at [k, q]. Padding, and the near code
+    of words that are not content words, are -1 on side 0 and -2 on side 1 (never equal
+    across sides); padding weighs 0."""
+    k = np.arange(width, dtype=np.int64)[:, None]
+    valid = k < lens[None, :]
+    at = start[None, :] + k
+    pad = np.int32(-1 - side)
+    exact = np.where(valid, codes.exact.take(at, mode="clip"), pad)
+    near = codes.near.take(at, mode="clip")
+    near = np.where(valid & (near >= 0), near, pad)
+    weights: Ints = np.where(valid, codes.weights.take(at, mode="clip"), 0).astype(dtype)
+    return exact, near, weights
 
 
 class _Filled(NamedTuple):
     """A padded programme of pairs, laid out (row, column, pair): its cells, scores,
-    content flags, and each pair's best cell and score."""
+    and each pair's best cell and score."""
 
-    h: npt.NDArray[np.int32]
-    sub: npt.NDArray[np.int32]
-    ca: npt.NDArray[np.bool_]
-    cb: npt.NDArray[np.bool_]
+    h: Ints
+    sub: Ints
     i: I64
     j: I64
     best: I64
 
 
 def _fill(
-    a: list[TokenSeq],
-    b: list[TokenSeq],
-    h: npt.NDArray[np.int32],
-    sub: npt.NDArray[np.int32],
+    codes: Coded,
+    rows: tuple[I64, I64],
+    cols: tuple[I64, I64],
+    h: Ints,
+    sub: Ints,
     scoring: Scoring,
 ) -> _Filled:
-    """The programme of pairs whose rows are the shorter side, padded to one shape and
-    laid out (row, column, pair) so that every step works on contiguous memory: cells
-    into `h`, shape (rows + 1, columns + 1, pairs), scores into `sub`.
+    """The programme of pairs of token ranges (starts, lengths) whose rows are the
+    shorter side, padded to one shape and laid out (row, column, pair) so that every
+    step works on contiguous memory: cells into `h`, shape (rows + 1, columns + 1,
+    pairs), scores into `sub` (of `h`'s integer type).
 
-    Padding holds stems no token has (a different one on each side) and weighs 0, so a
+    Padding holds codes no token has (a different one on each side) and weighs 0, so a
     padded cell scores at most 0: padded cells come after the real ones in both
     directions and are worth no more than a real cell before them, so neither the
     programme of a real pair, nor its best cell (the first best), nor its traceback
     ever involves them."""
-    count = len(a)
+    dt = h.dtype.type
+    count = len(rows[0])
     n, m = h.shape[0] - 1, h.shape[1] - 1
-    sa, ka, ca, wa = _padded(a, n, _PAD_A)
-    sb, kb, cb, wb = _padded(b, m, _PAD_B)
-    _scores(
-        (sa[:, None, :], ka[:, None, :], ca[:, None, :], wa[:, None, :]),
-        (sb[None, :, :], kb[None, :, :], cb[None, :, :], wb[None, :, :]),
-        scoring,
-        sub,
-    )
+    sa, ka, wa = _gathered(codes, rows[0], rows[1], n, 0, dt)
+    sb, kb, wb = _gathered(codes, cols[0], cols[1], m, 1, dt)
+    # The smaller weight for an exact match, half of it for a near match of content
+    # words, else the mismatch penalty (`score_matrix`).
+    w = np.minimum(wa[:, None, :], wb[None, :, :])
+    sub.fill(scoring.mismatch)
+    np.copyto(sub, w >> 1, where=ka[:, None, :] == kb[None, :, :])
+    np.copyto(sub, w, where=sa[:, None, :] == sb[None, :, :])
     h[0] = 0
     h[:, 0] = 0
-    ramp = (np.arange(1, m + 1, dtype=np.int32) * scoring.gap)[:, None]
-    up_ramp = ramp - scoring.gap
+    ramp = (np.arange(1, m + 1, dtype=dt) * dt(scoring.gap))[:, None]
+    up_ramp = ramp - dt(scoring.gap)
     ramped = sub + ramp
-    e = np.empty((m, count), dtype=np.int32)
-    up = np.empty((m, count), dtype=np.int32)
+    e = np.empty((m, count), dtype=dt)
+    up = np.empty((m, count), dtype=dt)
     for i in range(1, n + 1):
         prev = h[i - 1]
         np.add(prev[:-1], ramped[i - 1], out=e)
@@ -351,18 +393,22 @@ def _fill(
     flat = h.reshape(-1, count)
     end = np.argmax(flat, axis=0)
     best = flat[end, np.arange(count)]
-    return _Filled(h, sub, ca, cb, end // (m + 1), end % (m + 1), best.astype(np.int64))
+    return _Filled(h, sub, end // (m + 1), end % (m + 1), best.astype(np.int64))
 
 
 def _trace(
     batches: list[_Filled],
-    flat_h: npt.NDArray[np.int32],
-    flat_s: npt.NDArray[np.int32],
+    flat_h: Ints,
+    flat_s: Ints,
     scoring: Scoring,
+    content: npt.NDArray[np.bool_],
+    r0: I64,
+    c0: I64,
 ) -> list[Alignment | None]:
     """The alignments of programmes filled one after another into `flat_h` and
     `flat_s`, traced back all at once, one step of each per iteration, through flat
-    indices into those buffers."""
+    indices into those buffers (`r0`, `c0`: where each pair's row and column ranges
+    start among the tokens `content` flags)."""
     counts = [f.h.shape[2] for f in batches]
     lane = np.concatenate([np.arange(c, dtype=np.int64) for c in counts])
     col_h = np.repeat(np.array([f.h.shape[1] for f in batches], dtype=np.int64), counts)
@@ -414,17 +460,12 @@ def _trace(
     mj = np.concatenate(hit_j) if hit_j else np.empty(0, np.int64)
     o = np.lexsort((mi, mb))
     mb, mi, mj = mb[o], mi[o], mj[o]
-    ca_base = np.cumsum([0] + [f.ca.size for f in batches])[:-1]
-    cb_base = np.cumsum([0] + [f.cb.size for f in batches])[:-1]
-    flat_ca = np.concatenate([f.ca.ravel() for f in batches])
-    flat_cb = np.concatenate([f.cb.ravel() for f in batches])
-    ca_at = np.repeat(ca_base, counts)[mb] + mi * width[mb] + lane[mb]
-    cb_at = np.repeat(cb_base, counts)[mb] + mj * width[mb] + lane[mb]
-    content = np.bincount(mb, weights=flat_ca[ca_at] & flat_cb[cb_at], minlength=count)
+    both = content[r0[mb] + mi] & content[c0[mb] + mj]
+    content_n = np.bincount(mb, weights=both, minlength=count)
     cut = np.searchsorted(mb, np.arange(count + 1)).tolist()
     best_l, i_l, j_l = best.tolist(), i.tolist(), j.tolist()
     ae_l, be_l = a_end.tolist(), b_end.tolist()
-    content_l = content.astype(np.int64).tolist()
+    content_l = content_n.astype(np.int64).tolist()
     out: list[Alignment | None] = []
     for k in range(count):
         if best_l[k] <= 0:

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import xxhash
 
 from dedup import forked
-from dedup.align import UNIT, Alignment, TokenSeq, align_many
+from dedup.align import UNIT, Alignment, Coded, TokenSeq, align_spans
 from dedup.arrays import chunk_bounds, distinct, distinct_inverse, member, ranges
 from dedup.bag import window_regions
 from dedup.cluster import components
@@ -754,6 +754,14 @@ class _Tokens:
         self.uni = np.concatenate([d.uni for d in docs]).astype(np.float64)
         self.bi = np.concatenate([d.bi for d in docs]).astype(np.float64)
         self.content = np.concatenate([d.seq.content for d in docs])
+        # What the aligner reads of them (`align_spans`).
+        self.codes = Coded(
+            stems,
+            self.stem.astype(np.int32),
+            np.where(self.content, self.skel, -1).astype(np.int32),
+            self.content,
+            np.concatenate([d.seq.weights for d in docs]).astype(np.int32),
+        )
         # Every document's sentence bounds, in the tokens' end-to-end numbering.
         n_b = np.array([len(d.sent_bounds) for d in docs], dtype=np.int64)
         self.sent = np.concatenate([d.sent_bounds for d in docs]) + np.repeat(self.base, n_b)
@@ -835,7 +843,6 @@ Memo = dict[tuple[Pair, Rect], "Alignment | None"]
 
 
 def _aligned(
-    docs: list[PassageDoc],
     tokens: _Tokens,
     tasks: list[tuple[Pair, Rect]],
     least: float,
@@ -856,15 +863,16 @@ def _aligned(
     rows = np.array(
         [(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1) in (tasks[k] for k in todo)],
         np.int64,
+    ).reshape(-1, 6)
+    worth = tokens.bounds(rows) >= least - _SLACK
+    live = [k for k, ok in zip(todo, worth.tolist(), strict=True) if ok]
+    rows = rows[worth]
+    a_base, b_base = tokens.base[rows[:, 0]], tokens.base[rows[:, 3]]
+    spans = np.stack(
+        [a_base + rows[:, 1], a_base + rows[:, 2], b_base + rows[:, 4], b_base + rows[:, 5]],
+        axis=1,
     )
-    worth = (tokens.bounds(rows.reshape(-1, 6)) >= least - _SLACK).tolist()
-    live = [k for k, ok in zip(todo, worth, strict=True) if ok]
-    found = align_many(
-        [
-            (docs[da].seq.slice(a0, a1), docs[db].seq.slice(b0, b1))
-            for (da, db), (a0, a1, b0, b1) in (tasks[k] for k in live)
-        ]
-    )
+    found = align_spans(tokens.codes, spans)
     for k, al in zip(live, found, strict=True):
         out[k] = al
         if memo is not None:
@@ -896,7 +904,7 @@ def _local_alignments(
         # The units' regions are kept in `memo` (many are whole sentences, which the
         # extension aligns too); the corners, cut at alignments, are not.
         tasks = [(p, r) for p, r, _ in level]
-        als = _aligned(docs, tokens, tasks, cfg.min_words, memo if depth == 0 else None)
+        als = _aligned(tokens, tasks, cfg.min_words, memo if depth == 0 else None)
         deeper = []
         dense = [
             (item, al)
@@ -1181,7 +1189,7 @@ def _neighbours(
     strong = [
         (k, task, al)
         for k, task, al in zip(
-            where, tasks, _aligned(docs, tokens, tasks, cfg.extend_min, memo), strict=True
+            where, tasks, _aligned(tokens, tasks, cfg.extend_min, memo), strict=True
         )
         if al is not None and al.content_matches >= 2 and _density(al) >= cfg.threshold * 0.5
     ]

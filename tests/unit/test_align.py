@@ -147,13 +147,18 @@ def _reference(a: TokenSeq, b: TokenSeq, scoring: Scoring = DEFAULT) -> Alignmen
     )
 
 
-@pytest.mark.parametrize("cells", [1 << 19, 64])
-def test_align_many_is_the_plain_programme(cells: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batched alignments (padded, of mixed shapes, in one batch or many small ones)
-    are exactly the plain programme's: spans, score, matched tokens, ties broken alike."""
+@pytest.mark.parametrize(("cells", "traced"), [(1 << 19, 1 << 24), (64, 1 << 24), (1 << 19, 1)])
+def test_align_many_is_the_plain_programme(
+    cells: int, traced: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batched alignments (padded, of mixed shapes, in one batch or many small ones;
+    traced back with the long pair's programme in 32-bit integers, or each batch apart,
+    the short ones in 16-bit integers) are exactly the plain programme's: spans, score,
+    matched tokens, ties broken alike."""
     import dedup.align as module
 
     monkeypatch.setattr(module, "BATCH_CELLS", cells)
+    monkeypatch.setattr(module, "TRACE_CELLS", traced)
     rng = np.random.default_rng(7)
     pairs = []
     for _ in range(400):

@@ -135,7 +135,7 @@ def test_region_bounds_hold_every_alignment_in_them() -> None:
     rects = np.array(rows, dtype=np.int64)
     bounds = tokens.bounds(rects)
     tasks = [((da, db), (a0, a1, b0, b1)) for da, a0, a1, db, b0, b1 in rects.tolist()]
-    found = passage_stage._aligned(pds, tokens, tasks, least=-1.0)
+    found = passage_stage._aligned(tokens, tasks, least=-1.0)
     kept = [(k, al) for k, al in enumerate(found) if al is not None]  # None: nothing aligns
     weights = passage_stage.significance(
         tokens, [(da, db, r[0], r[2], al) for k, al in kept for (da, db), r in [tasks[k]]]
