@@ -1263,7 +1263,12 @@ def _find(
     job = _Job(docs, tokens, aligned, bags, cfg)
     # Each pair's passages do not depend on the others': the pairs may be split between
     # processes, with the same result.
-    found = fork_map(lambda share: _passages_of(job, share), _shares(job, forked.workers(workers)))
+    found = fork_map(
+        lambda share: _passages_of(job, share),
+        _shares(job, forked.workers(workers)),
+        pack=_packed,
+        unpack=_unpacked,
+    )
     out = [p for share in found for p in share]
     return sorted(out, key=lambda p: (p.a, p.a_span, p.b, p.b_span))
 
@@ -1327,6 +1332,80 @@ def _passages_of(job: _Job, codes: I64) -> list[Passage]:
     a_diff = _unmatched(docs, [(p.a, p.a_tokens, p.a_matched) for p in out])
     b_diff = _unmatched(docs, [(p.b, p.b_tokens, p.b_matched) for p in out])
     return [replace(p, a_diff=x, b_diff=y) for p, x, y in zip(out, a_diff, b_diff, strict=True)]
+
+
+class _Packed(NamedTuple):
+    """Passages as flat arrays, as they cross between processes: per passage its
+    integers (a, b, token ranges, spans, matches, content matches), its score and
+    weight, and how many matched tokens and unmatched spans each side has; those
+    end to end."""
+
+    ints: I64
+    floats: npt.NDArray[np.float64]
+    counts: I64
+    a_matched: I64
+    b_matched: I64
+    diffs: I64
+
+
+def _packed(found: list[Passage]) -> _Packed:
+    """`found` as a few arrays (`_unpacked` makes them the same passages again)."""
+    ints = np.array(
+        [
+            [p.a, p.b, *p.a_tokens, *p.b_tokens, *p.a_span, *p.b_span, p.matches, p.content_matches]
+            for p in found
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 12)
+    floats = np.array([(p.score, p.weight) for p in found], dtype=np.float64).reshape(-1, 2)
+    counts = np.array(
+        [(len(p.a_matched), len(p.b_matched), len(p.a_diff), len(p.b_diff)) for p in found],
+        dtype=np.int64,
+    ).reshape(-1, 4)
+    spans = [s for p in found for s in (*p.a_diff, *p.b_diff)]
+
+    def flat(arrays: list[I64]) -> I64:
+        return np.concatenate(arrays).astype(np.int64) if arrays else np.empty(0, np.int64)
+
+    return _Packed(
+        ints,
+        floats,
+        counts,
+        flat([p.a_matched for p in found]),
+        flat([p.b_matched for p in found]),
+        np.array(spans, dtype=np.int64).reshape(-1, 2),
+    )
+
+
+def _unpacked(packed: _Packed) -> list[Passage]:
+    """The passages `_packed` made arrays of."""
+    a_cut, b_cut = (np.cumsum(np.r_[0, packed.counts[:, k]]).tolist() for k in (0, 1))
+    diff_cut = np.cumsum(np.r_[0, packed.counts[:, 2:].ravel()]).tolist()
+    diffs = list(zip(packed.diffs[:, 0].tolist(), packed.diffs[:, 1].tolist(), strict=True))
+    out = []
+    for k, (row, (score, weight)) in enumerate(
+        zip(packed.ints.tolist(), packed.floats.tolist(), strict=True)
+    ):
+        a, b, a0, a1, b0, b1, as0, as1, bs0, bs1, matches, content = row
+        out.append(
+            Passage(
+                a,
+                b,
+                (a0, a1),
+                (b0, b1),
+                (as0, as1),
+                (bs0, bs1),
+                score,
+                matches,
+                content,
+                weight,
+                packed.a_matched[a_cut[k] : a_cut[k + 1]],
+                packed.b_matched[b_cut[k] : b_cut[k + 1]],
+                tuple(diffs[diff_cut[2 * k] : diff_cut[2 * k + 1]]),
+                tuple(diffs[diff_cut[2 * k + 1] : diff_cut[2 * k + 2]]),
+            )
+        )
+    return out
 
 
 def _disjoint(found: list[Passage]) -> list[Passage]:

@@ -37,8 +37,13 @@ def one_and_two_processes() -> None:
     pids: list[int] = []
     fork_map = passage_stage.fork_map
 
-    def recorded(task: Callable[[Any], Any], parts: list[Any]) -> list[Any]:
-        done = fork_map(lambda share: (os.getpid(), task(share)), parts)
+    def recorded(task: Callable[[Any], Any], parts: list[Any], pack: Any, unpack: Any) -> list[Any]:
+        done = fork_map(
+            lambda share: (os.getpid(), task(share)),
+            parts,
+            pack=lambda got: (got[0], pack(got[1])),  # results cross packed, as they do
+            unpack=lambda got: (got[0], unpack(got[1])),
+        )
         pids.extend(pid for pid, _ in done)
         return [result for _, result in done]
 
@@ -163,3 +168,28 @@ def test_frozen_heap_leaves_someone_elses_freeze_alone() -> None:
         assert gc.get_freeze_count() == before  # neither unfrozen nor frozen more
     finally:
         gc.unfreeze()
+
+
+def test_packed_passages_are_the_same_passages() -> None:
+    """What crosses between processes (`_packed`, a few flat arrays) turns back into
+    the very passages: every field, of every passage of the fixtures (found by their
+    alignments and as reordered copies), and of none."""
+    from dedup.pipeline import _passage_docs, prepare_batch
+
+    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+    cfg = DedupConfig()
+    pds = _passage_docs(prepare_batch(docs, cfg), cfg)
+    found = passage_stage.find(pds, cfg.passage, workers=1)
+    assert len(found) >= 10
+    assert any(p.a_diff for p in found) and any(not p.b_diff for p in found)
+
+    def fields(p: passage_stage.Passage) -> tuple[object, ...]:
+        return tuple(
+            getattr(p, f).tolist() if f.endswith("matched") else getattr(p, f)
+            for f in p.__dataclass_fields__
+        )
+
+    back = passage_stage._unpacked(passage_stage._packed(found))
+    assert [fields(p) for p in back] == [fields(p) for p in found]
+    assert [type(x) for x in fields(back[0])] == [type(x) for x in fields(found[0])]
+    assert passage_stage._unpacked(passage_stage._packed([])) == []
