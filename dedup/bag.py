@@ -97,6 +97,11 @@ def window_regions(
     rank[order] = np.arange(len(order)) - w_first[w_row[order]]
     probe = (rank < prefix[w_row]) & (need[w_row] <= w_size[w_row])
     p_row, p_sid = w_row[probe], w_sid[probe]
+    # The join counts the probed stems a document holds; its other indexed stems are
+    # looked up once the join has found the document.
+    rest = ~probe & (df[w_sid] > 0)
+    r_sid = w_sid[rest]
+    r_first = np.concatenate([[0], np.cumsum(np.bincount(w_row[rest], minlength=w))])
     count = df[p_sid]  # d_sid is sorted: a stem's documents are df of them from its first
     lo = (np.cumsum(df) - df)[p_sid]
     hits_w, hits_d = [], []
@@ -110,8 +115,9 @@ def window_regions(
         last = min(w, max(first + 1, last))
         a, b = cut[first], cut[last]
         cw, cd, hits = _join(p_row[a:b], lo[a:b], count[a:b], d_doc, wd, pair_ok, len(stems))
-        cw, cd = cw[hits >= k[cw]], cd[hits >= k[cw]]
-        shared = _held(cw, cd, w_first, w_sid, index_keys, n_docs)
+        found_k = hits >= k[cw]
+        cw, cd = cw[found_k], cd[found_k]
+        shared = hits[found_k] + _held(cw, cd, r_first, r_sid, index_keys, n_docs)
         good = (shared >= min_shared) & (shared >= share * w_size[cw])
         hits_w.append(cw[good])
         hits_d.append(cd[good])
@@ -230,7 +236,8 @@ def _join(
 
 
 def _held(cw: I64, cd: I64, w_first: I64, w_sid: I64, index_keys: I64, n_docs: np.int64) -> I64:
-    """How many of window `cw`'s stems document `cd` holds (indexed ones), for each pair."""
+    """How many of window `cw`'s stems (`w_sid[w_first[cw]:w_first[cw + 1]]`) document
+    `cd` holds (indexed ones), for each pair."""
     size = w_first[cw + 1] - w_first[cw]
     row = np.repeat(np.arange(len(cw), dtype=np.int64), size)
     keys = w_sid[ranges(w_first[cw], size)] * n_docs + cd[row]
