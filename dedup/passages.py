@@ -524,15 +524,17 @@ class _Sketches(NamedTuple):
 
 
 class _Signing:
-    """The units' MinHash signatures, made a chunk of units (about `SIGN_CHUNK` grams)
-    at a time by every thread that calls `work` (each unit's signature depends on its
-    own grams only), then bucketed by `sketches`."""
+    """The units' MinHash signatures and band keys, made a chunk of units (about
+    `SIGN_CHUNK` grams) at a time by every thread that calls `work` (each unit's
+    signature depends on its own grams only), then bucketed by `sketches`."""
 
     def __init__(self, units: tuple[npt.NDArray[np.uint64], I64, I64], cfg: PassageConfig) -> None:
         self.flat, self.size, self.rows = units
         self.cfg = cfg
         self.lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
         self.sigs = np.empty((len(self.size), cfg.num_perm), dtype=np.uint32)
+        self.band = lsh_params(cfg.lsh_threshold, cfg.num_perm)
+        self.keys = np.empty((len(self.size), self.band.bands), dtype=np.uint64)
         ends = np.cumsum(self.size)
         self.starts = ends - self.size
         self.cuts = chunk_bounds(ends, SIGN_CHUNK)
@@ -559,12 +561,12 @@ class _Signing:
                 self.sigs[lo:hi] = flat_signatures(
                     self.flat[first:last], self.size[lo:hi], self.lsh
                 )
+                self.keys[lo:hi] = band_keys(self.sigs[lo:hi], self.band)
 
     def sketches(self, groups: list[int], scope: _Scope) -> _Sketches:
         """The finished signatures with their band keys and labels."""
-        keys = band_keys(self.sigs, lsh_params(self.cfg.lsh_threshold, self.cfg.num_perm))
         labels = np.asarray(groups if scope.labels is None else scope.labels, dtype=np.int64)
-        return _Sketches(self.sigs, self.size, self.rows, keys, labels[self.rows[:, 0]])
+        return _Sketches(self.sigs, self.size, self.rows, self.keys, labels[self.rows[:, 0]])
 
 
 #: Grams per chunk of `_Signing`.
