@@ -607,10 +607,12 @@ def _unit_pairs(
 COMPARE_ROWS = 1 << 14
 
 
-def _candidate_units(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
+def _candidate_units(
+    found: _UnitPairs, cfg: PassageConfig, scope: _Scope, pool: ThreadPoolExecutor | None = None
+) -> I64:
     """The unit pairs whose estimated containment reaches `cfg.seed_containment`,
     across documents the scope allows: rows (a doc, a t0, a t1, b doc, b t0, b t1) with
-    a doc < b doc."""
+    a doc < b doc. With a `pool`, every other chunk of pairs is compared in its thread."""
     sigs, size, rows, pairs = found
     if not len(pairs):
         return np.empty((0, 6), dtype=np.int64)
@@ -618,9 +620,17 @@ def _candidate_units(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I6
     keep = scope.ok(rows[u, 0], rows[v, 0])
     u, v = u[keep], v[keep]
     same = np.empty(len(u), dtype=np.int64)
-    for lo in range(0, len(u), COMPARE_ROWS):
-        hi = lo + COMPARE_ROWS
-        same[lo:hi] = np.count_nonzero(sigs[u[lo:hi]] == sigs[v[lo:hi]], axis=1)
+
+    def compare(chunks: range) -> None:
+        for lo in chunks:
+            hi = lo + COMPARE_ROWS
+            same[lo:hi] = np.count_nonzero(sigs[u[lo:hi]] == sigs[v[lo:hi]], axis=1)
+
+    step = 2 * COMPARE_ROWS
+    other = pool.submit(compare, range(COMPARE_ROWS, len(u), step)) if pool else None
+    compare(range(0, len(u), step if other else COMPARE_ROWS))
+    if other is not None:
+        other.result()
     jac = same / cfg.num_perm
     inter = jac / (1 + jac) * (size[u] + size[v])
     keep = inter / np.minimum(size[u], size[v]) >= cfg.seed_containment
@@ -630,13 +640,15 @@ def _candidate_units(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I6
     return np.concatenate([rows[first], rows[second]], axis=1)
 
 
-def _regions(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
+def _regions(
+    found: _UnitPairs, cfg: PassageConfig, scope: _Scope, pool: ThreadPoolExecutor | None = None
+) -> I64:
     """Candidate unit pairs merged into regions: rows (a doc, b doc, a t0, a t1, b t0,
     b t1) in sorted order, where units overlapping in both documents merge. Units of
     one sentence never overlap (sentences are disjoint), so with `cfg.window` 1 no
     region merges; otherwise the regions of each document pair with several merge."""
-    rows = _candidate_units(found, cfg, scope)[:, [0, 3, 1, 2, 4, 5]]
-    rows = rows[np.lexsort(rows.T[::-1])]
+    rows = _candidate_units(found, cfg, scope, pool)[:, [0, 3, 1, 2, 4, 5]]
+    rows = rows[_row_order(rows)]
     if cfg.window == 1 or len(rows) < 2:
         return rows
     new = np.ones(len(rows), dtype=bool)
@@ -654,6 +666,18 @@ def _regions(found: _UnitPairs, cfg: PassageConfig, scope: _Scope) -> I64:
         )
         out.append(np.array([(da, db, *r) for r in rects], dtype=np.int64))
     return np.concatenate(out)
+
+
+def _row_order(rows: I64) -> I64:
+    """The order that sorts rows of non-negative integers (`np.lexsort` by column, the
+    first most significant), sorting pairs of columns packed into one 64-bit key where
+    both fit in 31 bits."""
+    if not len(rows):
+        return np.empty(0, dtype=np.int64)
+    if int(rows.max()) >= 1 << 31 or rows.shape[1] % 2:
+        return np.lexsort(rows.T[::-1])
+    keys = [(rows[:, k] << 31) | rows[:, k + 1] for k in range(0, rows.shape[1], 2)]
+    return np.lexsort(keys[::-1])
 
 
 def _regions_of(rows: I64, codes: I64, n: int) -> dict[Pair, list[Rect]]:
@@ -1261,7 +1285,8 @@ def _find(
         signing = units.result()
         signing.work()
         signed.result()
-        aligned = _regions(_unit_pairs(signing.sketches(groups, scope), cfg, pool), cfg, scope)
+        unit_pairs = _unit_pairs(signing.sketches(groups, scope), cfg, pool)
+        aligned = _regions(unit_pairs, cfg, scope, pool)
     job = _Job(docs, tokens, aligned, bags, cfg)
     # Each pair's passages do not depend on the others': the pairs may be split between
     # processes, with the same result.

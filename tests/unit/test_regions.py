@@ -39,13 +39,17 @@ def _plain_candidates(found: passage_stage._UnitPairs, cfg: PassageConfig) -> se
     return out
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("chunk", [1, 7, passage_stage.COMPARE_ROWS])
 def test_candidate_units_compared_in_chunks_are_the_plain_ones(
-    chunk: int, monkeypatch: pytest.MonkeyPatch
+    chunk: int, threads: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
     found, cfg, scope = _units(1)
     monkeypatch.setattr(passage_stage, "COMPARE_ROWS", chunk)
-    rows = passage_stage._candidate_units(found, cfg, scope)
+    with ThreadPoolExecutor(1) as pool:  # every other chunk compared in another thread
+        rows = passage_stage._candidate_units(found, cfg, scope, pool if threads == 2 else None)
     got = [tuple(r) for r in rows.tolist()]
     assert len(got) == len(set(got))
     assert set(got) == _plain_candidates(found, cfg)
@@ -343,3 +347,15 @@ def test_weights_of_all_documents_at_once_are_those_by_definition() -> None:
         assert len(pd.uni) == len(pd.bi) == len(pd.seq)
         assert np.allclose(pd.uni, uni, atol=1e-6) and np.allclose(pd.bi, bi, atol=1e-6)
     assert any(0 < x < 1 for pd in got for x in pd.uni.tolist())
+
+
+def test_row_order_is_lexsort_by_columns() -> None:
+    """Pairs of columns packed into one key sort as the columns do, ties kept in input
+    order (as `np.lexsort`); values past 31 bits and odd column counts take lexsort."""
+    rng = np.random.default_rng(3)
+    for cols, top in ((6, 5), (6, 1 << 20), (5, 50), (4, 1 << 40)):
+        rows = rng.integers(0, top, (500, cols)).astype(np.int64)
+        rows[::7] = rows[1::7][: len(rows[::7])]  # repeated rows: ties
+        want = np.lexsort(rows.T[::-1])
+        assert np.array_equal(passage_stage._row_order(rows), want)
+    assert len(passage_stage._row_order(np.empty((0, 6), dtype=np.int64))) == 0
