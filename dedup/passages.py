@@ -461,8 +461,8 @@ def _units(
     units (the others inform gram frequency only)."""
     found = _unit_grams(docs, cfg.gram)
     keep = _kept_grams(found, groups, cfg)
-    kept = found.grams[keep]
-    before = np.concatenate([[0], np.cumsum(keep)])  # kept grams before each gram
+    kept_at = np.flatnonzero(keep)  # kept grams before gram g: searchsorted(kept_at, g)
+    kept = found.grams[kept_at]
     lens = np.array([len(d.seq) for d in docs], dtype=np.int64)
     base = np.cumsum(lens) - lens
     docs = docs[:paired] if paired is not None else docs
@@ -475,8 +475,8 @@ def _units(
         at = ranges(first_b, count)
         doc = np.repeat(np.arange(len(docs), dtype=np.int64), count)
         t0, t1 = flat_b[at], flat_b[at + w]
-        lo = before[np.searchsorted(found.last, base[doc] + t0, side="left")]
-        hi = before[np.searchsorted(found.last, base[doc] + t1, side="left")]
+        lo = np.searchsorted(kept_at, np.searchsorted(found.last, base[doc] + t0, side="left"))
+        hi = np.searchsorted(kept_at, np.searchsorted(found.last, base[doc] + t1, side="left"))
         ok = hi > lo
         parts.append((doc[ok], np.full(int(ok.sum()), w), t0[ok], t1[ok], lo[ok], hi[ok]))
     doc, w_of, t0, t1, lo, hi = (np.concatenate(x) for x in zip(*parts, strict=True))
