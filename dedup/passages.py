@@ -16,7 +16,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -58,6 +58,21 @@ class PassageDoc:
     uni: npt.NDArray[np.float32]
     bi: npt.NDArray[np.float32]
 
+    def weighed(self, uni: npt.NDArray[np.float32], bi: npt.NDArray[np.float32]) -> PassageDoc:
+        """The document with these word and bigram rarities (`replace`, without its
+        per-call cost: `weigh` makes one for every document)."""
+        return PassageDoc(
+            self.doc,
+            self.norm,
+            self.tokens,
+            self.seq,
+            self.sent_bounds,
+            self.stem_text,
+            self.stem_len,
+            uni,
+            bi,
+        )
+
     def original_span(self, t0: int, t1: int) -> tuple[int, int]:
         """Original-text span of tokens `[t0, t1)`."""
         return self.norm.original_span(int(self.tokens.starts[t0]), int(self.tokens.ends[t1 - 1]))
@@ -87,6 +102,27 @@ class Passage:
     b_matched: I64
     a_diff: tuple[tuple[int, int], ...] = ()
     b_diff: tuple[tuple[int, int], ...] = ()
+
+    def with_diffs(
+        self, a_diff: tuple[tuple[int, int], ...], b_diff: tuple[tuple[int, int], ...]
+    ) -> Passage:
+        """The passage with these unmatched spans (`replace`, without its per-call cost)."""
+        return Passage(
+            self.a,
+            self.b,
+            self.a_tokens,
+            self.b_tokens,
+            self.a_span,
+            self.b_span,
+            self.score,
+            self.matches,
+            self.content_matches,
+            self.weight,
+            self.a_matched,
+            self.b_matched,
+            a_diff,
+            b_diff,
+        )
 
 
 Features = tuple[str, int, int, bool]
@@ -352,7 +388,7 @@ def weigh(docs: list[PassageDoc], groups: list[int] | None = None) -> list[Passa
     big = np.zeros(len(stems), dtype=np.float32)
     big[inner] = _idf_ratio(_bigrams(stems)[inner], np.maximum(lens - 1, 0), groups, n)
     return [
-        replace(d, uni=uni[lo : lo + k], bi=big[lo : lo + k])
+        d.weighed(uni[lo : lo + k], big[lo : lo + k])
         for d, lo, k in zip(docs, starts.tolist(), lens.tolist(), strict=True)
     ]
 
@@ -1358,7 +1394,7 @@ def _passages_of(job: _Job, codes: I64) -> list[Passage]:
         out.extend(_merge_near(a, b, kept, cfg.merge_gap))
     a_diff = _unmatched(docs, [(p.a, p.a_tokens, p.a_matched) for p in out])
     b_diff = _unmatched(docs, [(p.b, p.b_tokens, p.b_matched) for p in out])
-    return [replace(p, a_diff=x, b_diff=y) for p, x, y in zip(out, a_diff, b_diff, strict=True)]
+    return [p.with_diffs(x, y) for p, x, y in zip(out, a_diff, b_diff, strict=True)]
 
 
 class _Packed(NamedTuple):

@@ -193,3 +193,24 @@ def test_packed_passages_are_the_same_passages() -> None:
     assert [fields(p) for p in back] == [fields(p) for p in found]
     assert [type(x) for x in fields(back[0])] == [type(x) for x in fields(found[0])]
     assert passage_stage._unpacked(passage_stage._packed([])) == []
+
+
+def test_with_diffs_and_weighed_are_replace() -> None:
+    """The shortcuts `weigh` and the pairs' finish use (no `dataclasses.replace` per
+    object) carry every other field over, as `replace` does."""
+    from dataclasses import fields, replace
+
+    from dedup.pipeline import _passage_docs, prepare_batch
+
+    docs = list(read_docs([str(FIXTURES / "seeds")]))
+    cfg = DedupConfig()
+    pds = _passage_docs(prepare_batch(docs, cfg), cfg)
+    found = passage_stage.find(pds, cfg.passage, workers=1)
+    assert found
+    p, spans = found[0], ((1, 2),)
+    got, want = p.with_diffs(spans, ()), replace(p, a_diff=spans, b_diff=())
+    assert all(getattr(got, f.name) is getattr(want, f.name) for f in fields(p))
+    d = pds[0]
+    uni, bi = d.uni * 2, d.bi * 3
+    got_d, want_d = d.weighed(uni, bi), replace(d, uni=uni, bi=bi)
+    assert all(getattr(got_d, f.name) is getattr(want_d, f.name) for f in fields(d))
