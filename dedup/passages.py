@@ -1311,16 +1311,18 @@ def _find(
         scope = scope._replace(labels=labels, windowed=[d in owners for d in range(len(docs))])
     # The units' shingles and signatures do not need word rarity: they are made in a
     # second thread while this one weighs words and searches reordered copies (numpy
-    # releases the GIL); this one then helps sign what is left, and buckets them.
+    # releases the GIL); the second then lays the weighed tokens end to end, and both
+    # sign what is left; this one buckets them.
     with ThreadPoolExecutor(1) as pool:
         units = pool.submit(_Signing.of, docs, groups, cfg, scope.paired)
-        signed = pool.submit(lambda: units.result().work())
         docs = weigh(docs, groups)
+        laid = pool.submit(_Tokens, docs)
+        signed = pool.submit(lambda: units.result().work())
         bags = _bag_regions(docs, cfg, groups, scope) if cfg.bag_window else {}
-        tokens = _Tokens(docs)
         signing = units.result()
         signing.work()
         signed.result()
+        tokens = laid.result()
         unit_pairs = _unit_pairs(signing.sketches(groups, scope), cfg, pool)
         aligned = _regions(unit_pairs, cfg, scope, pool)
     job = _Job(docs, tokens, aligned, bags, cfg)
