@@ -1598,10 +1598,21 @@ def _unmatched(
     closes = miss & (last | ~np.r_[miss[1:], False])
     starts, ends = np.flatnonzero(opens), np.flatnonzero(closes)  # ends: last token
     run_of = np.searchsorted(off, starts, side="right") - 1
-    tok0 = (t0 - off)[run_of]
-    spans: list[list[tuple[int, int]]] = [[] for _ in found]
-    for k, s, e in zip(
-        run_of.tolist(), (starts + tok0).tolist(), (ends + tok0).tolist(), strict=True
-    ):
-        spans[k].append(docs[int(doc[k])].original_span(s, e + 1))
-    return [tuple(x) for x in spans]
+    # Original-text spans of the runs, from each document's tokens' original starts and
+    # ends (`PassageDoc.original_span` of every token of the documents involved).
+    used = distinct(doc)
+    firsts, lasts = [], []
+    for d in used.tolist():
+        pd = docs[d]
+        at_start, at_end = pd.tokens.starts, pd.tokens.ends
+        firsts.append(pd.norm.offsets[at_start])
+        lasts.append(pd.norm.offsets[np.maximum(at_end - 1, at_start)] + (at_end > at_start))
+    lens = np.array([len(x) for x in firsts], dtype=np.int64)
+    base = np.zeros(len(docs), dtype=np.int64)
+    base[used] = np.cumsum(lens) - lens
+    shift = (base[doc] + t0 - off)[run_of]  # a run's place in `miss` to its token
+    o_first = np.concatenate(firsts)[starts + shift].tolist()
+    o_last = np.concatenate(lasts)[ends + shift].tolist()
+    cut = np.searchsorted(run_of, np.arange(len(found) + 1)).tolist()
+    spans = list(zip(o_first, o_last, strict=True))
+    return [tuple(spans[cut[k] : cut[k + 1]]) for k in range(len(found))]
