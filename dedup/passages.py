@@ -720,11 +720,15 @@ def _regions_of(rows: I64, codes: I64, n: int) -> dict[Pair, list[Rect]]:
     """The regions (rows of `_regions`, of `n` documents) of the document pairs whose
     codes (a doc x n + b doc) are given, by pair."""
     code = rows[:, 0] * np.int64(n) + rows[:, 1]
-    wanted = np.sort(codes)
-    out: dict[Pair, list[Rect]] = defaultdict(list)
-    for da, db, a0, a1, b0, b1 in rows[member(wanted, code)].tolist():
-        out[(da, db)].append((a0, a1, b0, b1))
-    return dict(out)
+    mine = rows[member(np.sort(codes), code)]
+    if not len(mine):
+        return {}
+    # Rows are sorted by pair: each pair's regions are one run.
+    new = np.r_[True, (mine[1:, :2] != mine[:-1, :2]).any(axis=1)]
+    cut = np.r_[np.flatnonzero(new), len(mine)].tolist()
+    rects = list(map(tuple, mine[:, 2:].tolist()))
+    pairs = list(map(tuple, mine[new, :2].tolist()))
+    return {pair: rects[lo:hi] for pair, lo, hi in zip(pairs, cut[:-1], cut[1:], strict=True)}
 
 
 def _pair_filter(
