@@ -815,15 +815,17 @@ class _Tokens:
         self.base = np.cumsum(lens) - lens
         stems = np.concatenate([d.seq.stems for d in docs])
         skels = np.concatenate([d.seq.skels for d in docs])
-        self.stem_vocab, self.stem = distinct_inverse(stems)
-        self.skel_vocab, self.skel = distinct_inverse(skels)
+        # Dense stem and skeleton numbers (32 bits: fewer distinct words than that).
+        self.stem_vocab, stem = distinct_inverse(stems)
+        self.skel_vocab, skel = distinct_inverse(skels)
+        self.stem, self.skel = stem.astype(np.int32), skel.astype(np.int32)
         self.uni = np.concatenate([d.uni for d in docs]).astype(np.float64)
         self.bi = np.concatenate([d.bi for d in docs]).astype(np.float64)
         self.content = np.concatenate([d.seq.content for d in docs])
         # What the aligner reads of them (`align_spans`).
         self.codes = Coded(
             stems,
-            self.stem.astype(np.int32),
+            self.stem,
             np.where(self.content, self.skel, -1).astype(np.int32),
             self.content,
             np.concatenate([d.seq.weights for d in docs]).astype(np.int32),
