@@ -1108,22 +1108,41 @@ def _chains(
 ) -> dict[Pair, list[_Chain]]:
     """Passages grown from each document pair's alignments, heaviest first: an
     alignment inside a passage already grown starts none. Document pairs go together,
-    one passage of each at a time (the next depends on how far the last one grew)."""
+    one passage of each at a time (the next depends on how far the last one grew).
+
+    When few pairs are left, each grows its next few seeds at once, as if the ones
+    before them grew into none of them; a chain whose seed did end up inside one
+    grown before it is then dropped: the same chains in fewer rounds (a chain grows the
+    same whatever grows beside it)."""
     chains: dict[Pair, list[_Chain]] = {pair: [] for pair in parts}
-    left = {pair: list(reversed(ps)) for pair, ps in parts.items()}
+    seeds = {pair: list(ps) for pair, ps in parts.items()}
+    done = dict.fromkeys(parts, 0)  # seeds of each pair taken or skipped so far
     while True:
-        growing: list[tuple[Pair, _Chain]] = []
-        for pair in sorted(left):
-            queue = left[pair]
-            while queue and any(_inside(queue[-1], c) for c in chains[pair]):
-                queue.pop()  # found again from another region, or reached by extension
-            if queue:
-                chain = _Chain([queue.pop()])
-                chains[pair].append(chain)
-                growing.append((pair, chain))
-        if not growing:
+        for pair, ps in seeds.items():  # skip seeds inside the chains grown so far
+            while done[pair] < len(ps) and any(_inside(ps[done[pair]], c) for c in chains[pair]):
+                done[pair] += 1
+        active = [pair for pair in sorted(seeds) if done[pair] < len(seeds[pair])]
+        if not active:
             return chains
-        _extend(docs, tokens, growing, cfg, memo)
+        ahead = max(1, SEED_TASKS // len(active))
+        started: list[tuple[Pair, _Chain]] = []
+        for pair in active:
+            ps, k, taken = seeds[pair], done[pair], 0
+            while k < len(ps) and taken < ahead:
+                if not any(_inside(ps[k], c) for c in chains[pair]):
+                    started.append((pair, _Chain([ps[k]])))
+                    taken += 1
+                k += 1
+            done[pair] = k
+        first = [chain.parts[0] for _, chain in started]  # their seeds, before growing
+        _extend(docs, tokens, started, cfg, memo)
+        for (pair, chain), seed in zip(started, first, strict=True):  # seed order per pair
+            if not any(_inside(seed, c) for c in chains[pair]):
+                chains[pair].append(chain)
+
+
+#: Pairs × seeds grown at once below which each pair grows several of its next seeds.
+SEED_TASKS = 1024
 
 
 #: Extension tasks per round below which chains are grown several sentences ahead.

@@ -107,3 +107,65 @@ def test_sentences_of_many_tokens_at_once() -> None:
     got = tokens.sentences_of(doc, tok).tolist()
     assert got == [pds[d].sentence_of(t) for d, t in asked]
     assert len(set(zip(doc.tolist(), got, strict=True))) > 20  # many sentences, not one
+
+
+def _mixed() -> list[tuple[object, ...]]:
+    """Passages among articles made of halves of the seed articles: pairs sharing a
+    stretch of many sentences (a seed per sentence pair, most inside the first chain)."""
+    from dedup.types import Doc
+
+    texts = [d.text for d in read_docs([str(FIXTURES / "seeds")])]
+    halves = [(t[: len(t) // 2], t[len(t) // 2 :]) for t in texts]
+    docs = [
+        Doc(f"m{i}{j}", halves[i][0] + "\n\n" + halves[j][1])
+        for i in range(len(texts))
+        for j in range(len(texts))
+        if i != j
+    ]
+    report = run(docs, DedupConfig(), workers=1)
+    assert report.passages is not None
+    return [
+        (p.a, p.a_start, p.a_end, p.b, p.b_start, p.b_end, p.weight, p.a_diff, p.b_diff)
+        for p in report.passages.passages
+    ]
+
+
+def test_several_seeds_grown_at_once_give_the_same_chains(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each pair growing its next seeds together (and dropping a chain whose seed the
+    chains before it reached) grows exactly the chains of one seed at a time."""
+    got: list[dict[object, object]] = []
+    started: list[int] = []
+    real_chains, real_extend = passage_stage._chains, passage_stage._extend
+
+    def chains(*args: object) -> object:
+        found = real_chains(*args)  # type: ignore[arg-type]
+        got.append(
+            {
+                pair: [
+                    [
+                        (p.oa, p.ob, p.al.a_start, p.al.a_end, p.al.b_start, p.al.b_end)
+                        for p in c.parts
+                    ]
+                    for c in cs
+                ]
+                for pair, cs in found.items()
+            }
+        )
+        return found
+
+    def extend(docs, tokens, growing, cfg, memo):  # type: ignore[no-untyped-def]
+        started.append(len(growing))
+        return real_extend(docs, tokens, growing, cfg, memo)
+
+    monkeypatch.setattr(passage_stage, "_chains", chains)
+    monkeypatch.setattr(passage_stage, "_extend", extend)
+    together = _mixed()
+    kept = sum(len(cs) for cs in got[-1].values())  # type: ignore[attr-defined]
+    assert sum(started) > kept  # some chains grown at once were dropped
+    monkeypatch.setattr(passage_stage, "SEED_TASKS", 1)  # one seed per pair at a time
+    started.clear()
+    assert _mixed() == together
+    assert got[-1] == got[-2]
+    assert sum(started) == kept
