@@ -9,9 +9,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 #: by white space, or at a line break. A full stop after a lone capital (an initial, "U.S.")
 #: or between digits does not end a sentence. (The first mark comes first in the pattern,
 #: its look-behinds after it: the engine then skips ahead to candidate characters.)
-_SENTENCE_END = re.compile(
-    r"""(?:\n|[.!?؟؛…](?<![\s.][A-Z][.!?؟؛…])(?<!^[A-Z][.!?؟؛…])[.!?؟؛…]*["'”’»)\]]*(?=\s))"""
-)
+_MARK = r"""[.!?؟؛…](?<![\s.][A-Z][.!?؟؛…])(?<!^[A-Z][.!?؟؛…])[.!?؟؛…]*["'”’»)\]]*(?=\s)"""
+_SENTENCE_END = re.compile(rf"(?:\n|{_MARK})")
+#: The marks alone: a pattern that starts with one character class, which the engine
+#: scans for several times faster than the alternation.
+_MARK_END = re.compile(_MARK)
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -49,11 +51,23 @@ def sentence_breaks(text: str) -> list[int]:
     """Offsets where a sentence may start: 0 and the end of every sentence break. Each
     sentence of `sentences` starts at one of them, after white space only.
 
+    The ends of `_SENTENCE_END`'s matches, found as line breaks and marks apart: a
+    mark's match holds marks, quotes and brackets only, never a line break, so the
+    two kinds never overlap and each is found as the whole pattern finds it.
+
     Example:
         >>> sentence_breaks("One. Two?\\n\\nThree")
         [0, 4, 9, 10, 11]
     """
-    return [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
+    ends = [m.end() for m in _MARK_END.finditer(text)]
+    at = text.find("\n")
+    if at < 0:
+        return [0, *ends]
+    lines = []
+    while at >= 0:
+        lines.append(at + 1)
+        at = text.find("\n", at + 1)
+    return [0, *sorted(ends + lines)]
 
 
 def _split(text: str, breaks: re.Pattern[str], *, keep_break: bool) -> list[tuple[int, int]]:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from dedup import segment
 from dedup.morph import STOPWORDS, skeleton, stem
 from dedup.segment import paragraphs, sentences
 
@@ -66,3 +69,21 @@ def test_stopwords_are_in_normal_form() -> None:
     from dedup.normalise import normalise
 
     assert sorted(w for w in STOPWORDS if normalise(w).text != w) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='ab A.!?؟؛…"”»)] \n\tكت', max_size=60))
+def test_sentence_breaks_are_the_whole_patterns_match_ends(text: str) -> None:
+    """Line breaks and marks found apart give the ends of the one pattern's matches."""
+    whole = [0, *(m.end() for m in segment._SENTENCE_END.finditer(text))]
+    assert segment.sentence_breaks(text) == whole
+
+
+def test_sentence_breaks_of_the_seed_articles() -> None:
+    from tests.conftest import FIXTURES
+
+    for path in sorted((FIXTURES / "seeds").iterdir()):
+        text = path.read_text(encoding="utf-8")
+        whole = [0, *(m.end() for m in segment._SENTENCE_END.finditer(text))]
+        assert segment.sentence_breaks(text) == whole
+        assert len(whole) > 5 and "\n" in text
