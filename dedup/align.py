@@ -127,18 +127,10 @@ def align(a: TokenSeq, b: TokenSeq, scoring: Scoring = Scoring()) -> Alignment |
     return align_many([(a, b)], scoring)[0]
 
 
-def _key(x: TokenSeq) -> bytes:
-    return x.stems.tobytes()
-
-
-#: Stems of the padding in `align_many`, one per side. Padding weighs 0, so even a
-#: word hashed to one of these never makes a padded cell score.
-_PAD_A, _PAD_B = 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFE
-
-#: Cells of the dynamic programme `align_many` fills at once (bounds its memory).
+#: Cells of the dynamic programme `align_spans` fills at once (bounds its memory).
 BATCH_CELLS = 1 << 19
 
-#: Cells of the programmes `align_many` keeps to trace back together.
+#: Cells of the programmes `align_spans` keeps to trace back together.
 TRACE_CELLS = 1 << 24
 
 
@@ -176,27 +168,31 @@ def align_many(
 
 class Coded(NamedTuple):
     """Tokens end to end as `align_spans` reads them: stem ids (for the tie rule),
-    dense codes of stems and of content words' skeletons (-1 for other words; equal
-    codes are equal ids), content flags and weights."""
+    dense numbers of stems and of skeletons (0, 1, ... in id order: equal numbers are
+    equal ids), the skeleton numbers of content words (-1 for other words), content
+    flags and weights."""
 
     stems: U64
     exact: npt.NDArray[np.int32]
+    skel: npt.NDArray[np.int32]
     near: npt.NDArray[np.int32]
     content: npt.NDArray[np.bool_]
     weights: npt.NDArray[np.int32]
 
 
 def coded(seq: TokenSeq) -> Coded:
-    """`Coded` tokens of a sequence (many documents' tokens end to end)."""
+    """`Coded` tokens of a sequence (many documents' tokens end to end; fewer than
+    2**31 distinct stems)."""
     _, exact = distinct_inverse(seq.stems)
     _, skel = distinct_inverse(seq.skels)
-    near = np.where(seq.content, skel, -1)
+    skel32 = skel.astype(np.int32)
     return Coded(
         seq.stems,
         exact.astype(np.int32),
-        near.astype(np.int32),
+        skel32,
+        np.where(seq.content, skel32, -1),
         seq.content,
-        seq.weights.astype(np.int32),
+        seq.weights.astype(np.int32, copy=False),
     )
 
 
@@ -280,7 +276,7 @@ def align_spans(codes: Coded, spans: I64, scoring: Scoring = Scoring()) -> list[
 _INT16_SAFE = 32000
 
 
-#: What a batch of `align_many` costs besides its cells, in cells: per batch, and per
+#: What a batch of `align_spans` costs besides its cells, in cells: per batch, and per
 #: row of its programme (numpy's per-call cost; measured on this machine's numpy).
 _BATCH_COST, _ROW_COST = 3000, 400
 

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import xxhash
 
 from dedup import forked
-from dedup.align import UNIT, Alignment, Coded, TokenSeq, align_spans
+from dedup.align import UNIT, Alignment, TokenSeq, align_spans, coded
 from dedup.arrays import chunk_bounds, distinct, distinct_inverse, member, ranges
 from dedup.bag import window_regions
 from dedup.cluster import components
@@ -813,23 +813,21 @@ class _Tokens:
     def __init__(self, docs: list[PassageDoc]) -> None:
         lens = np.array([len(d.seq) for d in docs], dtype=np.int64)
         self.base = np.cumsum(lens) - lens
-        stems = np.concatenate([d.seq.stems for d in docs])
-        skels = np.concatenate([d.seq.skels for d in docs])
-        # Dense stem and skeleton numbers (32 bits: fewer distinct words than that).
-        self.stem_vocab, stem = distinct_inverse(stems)
-        self.skel_vocab, skel = distinct_inverse(skels)
-        self.stem, self.skel = stem.astype(np.int32), skel.astype(np.int32)
+        # What the aligner reads of them (`align_spans`), and dense stem and skeleton
+        # numbers for the bounds and reordered copies.
+        self.codes = coded(
+            TokenSeq(
+                np.concatenate([d.seq.stems for d in docs]),
+                np.concatenate([d.seq.skels for d in docs]),
+                np.concatenate([d.seq.content for d in docs]),
+                np.concatenate([d.seq.weights for d in docs]),
+            )
+        )
+        self.stem, self.skel, self.content = self.codes.exact, self.codes.skel, self.codes.content
+        self.n_stems = int(self.stem.max(initial=-1)) + 1
+        self.n_skels = int(self.skel.max(initial=-1)) + 1
         self.uni = np.concatenate([d.uni for d in docs]).astype(np.float64)
         self.bi = np.concatenate([d.bi for d in docs]).astype(np.float64)
-        self.content = np.concatenate([d.seq.content for d in docs])
-        # What the aligner reads of them (`align_spans`).
-        self.codes = Coded(
-            stems,
-            self.stem,
-            np.where(self.content, self.skel, -1).astype(np.int32),
-            self.content,
-            np.concatenate([d.seq.weights for d in docs]).astype(np.int32),
-        )
         # Every document's sentence bounds, in the tokens' end-to-end numbering.
         n_b = np.array([len(d.sent_bounds) for d in docs], dtype=np.int64)
         self.sent = np.concatenate([d.sent_bounds for d in docs]) + np.repeat(self.base, n_b)
@@ -858,7 +856,7 @@ class _Tokens:
             return np.empty(0)
         at, ag = self._spread(rects[:, 0], rects[:, 1], rects[:, 2])
         bt, bg = self._spread(rects[:, 3], rects[:, 4], rects[:, 5])
-        size = np.int64(len(self.skel_vocab))
+        size = np.int64(self.n_skels)
         inb = member(distinct(bt * size + self.skel[bg]), at * size + self.skel[ag])
         w = np.where(inb, self.uni[ag], 0.0)
         run = inb[1:] & inb[:-1] & (at[1:] == at[:-1])
@@ -1014,7 +1012,7 @@ def _bags(
     if not tasks:
         return out
     rows = np.array([(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1) in tasks], np.int64)
-    n_stems = np.int64(max(1, len(tokens.stem_vocab)))
+    n_stems = np.int64(max(1, tokens.n_stems))
     # Each side's content stems as (task, stem) keys; a token is shared when its key is
     # on the other side too.
     at, ag = tokens._spread(rows[:, 0], rows[:, 1], rows[:, 2])
