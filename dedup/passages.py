@@ -1453,7 +1453,9 @@ def _packed(found: list[Passage]) -> _Packed:
     spans = [s for p in found for s in (*p.a_diff, *p.b_diff)]
 
     def flat(arrays: list[I64]) -> I64:
-        return np.concatenate(arrays).astype(np.int64) if arrays else np.empty(0, np.int64)
+        return (
+            np.concatenate(arrays).astype(np.int64, copy=False) if arrays else np.empty(0, np.int64)
+        )
 
     return _Packed(
         ints,

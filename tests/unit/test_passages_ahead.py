@@ -9,17 +9,22 @@ import dedup.passages as passage_stage
 from dedup.config import DedupConfig
 from dedup.io import read_docs
 from dedup.pipeline import run
+from dedup.types import Doc
 from tests.conftest import FIXTURES
 
 
-def _passages() -> list[tuple[object, ...]]:
-    docs = list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")]))
+def _found(docs: list[Doc]) -> list[tuple[object, ...]]:
+    """The passages `run` finds among the documents, in one process."""
     report = run(docs, DedupConfig(), workers=1)
     assert report.passages is not None
     return [
         (p.a, p.a_start, p.a_end, p.b, p.b_start, p.b_end, p.weight, p.a_diff, p.b_diff)
         for p in report.passages.passages
     ]
+
+
+def _passages() -> list[tuple[object, ...]]:
+    return _found(list(read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")])))
 
 
 def test_growing_ahead_and_merged_batches_change_no_passage(
@@ -112,8 +117,6 @@ def test_sentences_of_many_tokens_at_once() -> None:
 def _mixed() -> list[tuple[object, ...]]:
     """Passages among articles made of halves of the seed articles: pairs sharing a
     stretch of many sentences (a seed per sentence pair, most inside the first chain)."""
-    from dedup.types import Doc
-
     texts = [d.text for d in read_docs([str(FIXTURES / "seeds")])]
     halves = [(t[: len(t) // 2], t[len(t) // 2 :]) for t in texts]
     docs = [
@@ -122,12 +125,7 @@ def _mixed() -> list[tuple[object, ...]]:
         for j in range(len(texts))
         if i != j
     ]
-    report = run(docs, DedupConfig(), workers=1)
-    assert report.passages is not None
-    return [
-        (p.a, p.a_start, p.a_end, p.b, p.b_start, p.b_end, p.weight, p.a_diff, p.b_diff)
-        for p in report.passages.passages
-    ]
+    return _found(docs)
 
 
 def test_several_seeds_grown_at_once_give_the_same_chains(
