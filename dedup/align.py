@@ -332,8 +332,8 @@ def _gathered(
 
 
 class _Filled(NamedTuple):
-    """A padded programme of pairs, laid out (row, column, pair): its cells, scores,
-    and each pair's best cell and score."""
+    """A padded programme of pairs, laid out (row, column, pair): its cells, scores
+    (plus one gap each), and each pair's best cell and score."""
 
     h: Ints
     sub: Ints
@@ -353,7 +353,7 @@ def _fill(
     """The programme of pairs of token ranges (starts, lengths) whose rows are the
     shorter side, padded to one shape and laid out (row, column, pair) so that every
     step works on contiguous memory: cells into `h`, shape (rows + 1, columns + 1,
-    pairs), scores into `sub` (of `h`'s integer type).
+    pairs), scores plus one gap into `sub` (of `h`'s integer type).
 
     Padding holds codes no token has (a different one on each side) and weighs 0, so a
     padded cell scores at most 0: padded cells come after the real ones in both
@@ -371,21 +371,26 @@ def _fill(
     sub.fill(scoring.mismatch)
     np.copyto(sub, w >> 1, where=ka[:, None, :] == kb[None, :, :])
     np.copyto(sub, w, where=sa[:, None, :] == sb[None, :, :])
-    h[0] = 0
+    # The rows are filled as g = h + gap x column (a gap along the row then costs
+    # nothing, so the best cell before each one is a running maximum), and turned back
+    # into h at the end: a diagonal step adds the score and one gap, a step down
+    # subtracts a gap, and a cell is at least its ramp (h at least 0).
+    gap = dt(scoring.gap)
+    ramp = np.arange(m + 1, dtype=dt) * gap
+    h[0] = ramp[:, None]
     h[:, 0] = 0
-    ramp = (np.arange(1, m + 1, dtype=dt) * dt(scoring.gap))[:, None]
-    up_ramp = ramp - dt(scoring.gap)
-    ramped = sub + ramp
+    sub += gap  # each score plus one gap: what a diagonal step adds to g
+    cut = ramp[1:, None]
     e = np.empty((m, count), dtype=dt)
     up = np.empty((m, count), dtype=dt)
     for i in range(1, n + 1):
         prev = h[i - 1]
-        np.add(prev[:-1], ramped[i - 1], out=e)
-        np.add(prev[1:], up_ramp, out=up)
+        np.add(prev[:-1], sub[i - 1], out=e)
+        np.subtract(prev[1:], gap, out=up)
         np.maximum(e, up, out=e)
-        np.maximum(e, ramp, out=e)
-        np.maximum.accumulate(e, axis=0, out=e)
-        np.subtract(e, ramp, out=h[i, 1:])
+        np.maximum(e, cut, out=e)
+        np.maximum.accumulate(e, axis=0, out=h[i, 1:])
+    h -= ramp[None, :, None]
     flat = h.reshape(-1, count)
     end = np.argmax(flat, axis=0)
     best = flat[end, np.arange(count)]
@@ -402,9 +407,10 @@ def _trace(
     c0: I64,
 ) -> list[Alignment | None]:
     """The alignments of programmes filled one after another into `flat_h` and
-    `flat_s`, traced back all at once, one step of each per iteration, through flat
-    indices into those buffers (`r0`, `c0`: where each pair's row and column ranges
-    start among the tokens `content` flags)."""
+    `flat_s` (scores plus one gap, as `_fill` leaves them), traced back all at once,
+    one step of each per iteration, through flat indices into those buffers (`r0`,
+    `c0`: where each pair's row and column ranges start among the tokens `content`
+    flags)."""
     counts = [f.h.shape[2] for f in batches]
     lane = np.concatenate([np.arange(c, dtype=np.int64) for c in counts])
     col_h = np.repeat(np.array([f.h.shape[1] for f in batches], dtype=np.int64), counts)
@@ -439,7 +445,7 @@ def _trace(
             uh, lh, us = uh[go], lh[go], us[go]
             if not len(act):
                 break
-        s = flat_s[ps]
+        s = flat_s[ps] - scoring.gap
         diag = hv == flat_h[ph - uh - lh] + s
         hit = diag & (s > 0)
         hit_b.append(act[hit])
