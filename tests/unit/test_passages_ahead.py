@@ -167,3 +167,40 @@ def test_several_seeds_grown_at_once_give_the_same_chains(
     assert _mixed() == together
     assert got[-1] == got[-2]
     assert sum(started) == kept
+
+
+def _part(a0: int, a1: int, weight: float) -> passage_stage._Part:
+    """A part aligning tokens [a0, a1) of both documents."""
+    import numpy as np
+
+    from dedup.align import Alignment
+
+    idx = np.arange(a0, a1, dtype=np.int64)
+    return passage_stage._Part(0, 0, Alignment(a0, a1, a0, a1, a1 - a0, idx, idx, a1 - a0), weight)
+
+
+@pytest.mark.parametrize("ahead", [1, 1024])
+def test_a_chain_is_dropped_only_when_its_seed_lies_inside_an_earlier_one(
+    ahead: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The heaviest seed grows first; a seed inside it starts no chain (or, grown at
+    once beside it, is dropped); a seed outside it keeps its chain even when that chain
+    grew back into the first one (its first part then lies inside the first chain)."""
+    first, inner, outer = _part(10, 20, 9.0), _part(14, 16, 3.0), _part(30, 40, 5.0)
+    back = _part(12, 18, 1.0)  # where the outer seed's chain grows back to
+
+    def extend(docs, tokens, growing, cfg, memo):  # type: ignore[no-untyped-def]
+        for _, chain in growing:
+            if chain.parts[0] is outer:
+                chain.parts.insert(0, back)
+
+    monkeypatch.setattr(passage_stage, "_extend", extend)
+    monkeypatch.setattr(passage_stage, "SEED_TASKS", ahead)
+    found = passage_stage._chains(
+        [],
+        None,
+        {(0, 1): [first, outer, inner]},
+        DedupConfig().passage,
+        {},  # type: ignore[arg-type]
+    )
+    assert [c.parts for c in found[(0, 1)]] == [[first], [back, outer]]
