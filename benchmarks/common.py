@@ -66,6 +66,20 @@ def timer() -> Iterator[Callable[[], float]]:
     end.append(time.perf_counter())
 
 
+def python_loop(steps: int = 3_000_000) -> float:
+    """Seconds a fixed pure-Python loop takes (the best of three): how fast this machine
+    runs the interpreter right now, to read timings taken on different days, or while
+    other tenants of the host are busy, side by side."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(steps):
+            total += i * i
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far, MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
