@@ -18,7 +18,7 @@ import argparse
 import hashlib
 import statistics
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from common import print_table, saudinewsnet, save
@@ -30,13 +30,20 @@ from dedup.pipeline import run
 from dedup.types import Doc
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--docs", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=7)
-    args = ap.parse_args()
-    items = saudinewsnet(args.docs)
-    docs = [Doc(f"{i}", x["content"], outlet=x["source"]) for i, x in enumerate(items)]
+class Replay(NamedTuple):
+    """What replaying the passage stage's alignments gave: the batches of token ranges
+    it aligned, the alignments found, their digest, and the seconds of each replay."""
+
+    batches: int
+    pairs: int
+    alignments: int
+    digest: str
+    seconds: list[float]
+
+
+def replay(docs: list[Doc], repeat: int) -> Replay:
+    """Run the pipeline on the documents in one process, keeping every batch of token
+    ranges the passage stage aligns, then align them all again `repeat` times."""
     batches: list[np.ndarray[Any, Any]] = []
     held: list[align.Coded] = []
     real = passage_stage.align_spans
@@ -51,6 +58,8 @@ def main() -> None:
         run(docs, DedupConfig(), workers=1)
     finally:
         passage_stage.align_spans = real
+    if not batches:
+        return Replay(0, 0, 0, "", [])
     codes = held[0]
     found = [al for spans in batches for al in align.align_spans(codes, spans)]
     digest = hashlib.sha1()
@@ -61,30 +70,43 @@ def main() -> None:
         digest.update(repr((al.a_start, al.a_end, al.b_start, al.b_end, al.score)).encode())
         digest.update(al.a_matched.tobytes() + al.b_matched.tobytes())
     times = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         start = time.perf_counter()
         for spans in batches:
             align.align_spans(codes, spans)
         times.append(time.perf_counter() - start)
-    pairs = sum(len(b) for b in batches)
+    return Replay(
+        len(batches),
+        sum(len(b) for b in batches),
+        sum(al is not None for al in found),
+        digest.hexdigest(),
+        times,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    items = saudinewsnet(args.docs)
+    docs = [Doc(f"{i}", x["content"], outlet=x["source"]) for i, x in enumerate(items)]
+    got = replay(docs, args.repeat)
     print(
-        f"{len(docs)} SaudiNewsNet articles: {len(batches)} calls, {pairs} token-range pairs, "
-        f"{sum(al is not None for al in found)} alignments"
+        f"{len(docs)} SaudiNewsNet articles: {got.batches} calls, {got.pairs} token-range "
+        f"pairs, {got.alignments} alignments"
     )
     print_table(
-        [[f"{statistics.median(times):.3f}", f"{min(times):.3f}", digest.hexdigest()[:12]]],
+        [
+            [
+                f"{statistics.median(got.seconds):.3f}",
+                f"{min(got.seconds):.3f}",
+                got.digest[:12],
+            ]
+        ],
         ["median s", "min s", "digest"],
     )
-    save(
-        "align_replay",
-        {
-            "docs": len(docs),
-            "calls": len(batches),
-            "pairs": pairs,
-            "seconds": times,
-            "digest": digest.hexdigest(),
-        },
-    )
+    save("align_replay", {"docs": len(docs), **got._asdict()})
 
 
 if __name__ == "__main__":

@@ -39,3 +39,15 @@ def test_index_passage_benchmark_on_a_tiny_corpus() -> None:
     assert result["known_found"] >= 0.8 * result["known"] > 0  # type: ignore[operator]
     assert 0 < result["both"] <= result["scan_pairs"]  # type: ignore[operator]
     assert len(rows) == 9
+
+
+def test_alignment_replay_on_a_tiny_corpus() -> None:
+    import align_replay
+
+    from dedup.types import Doc
+
+    docs = [Doc(r["id"], r["text"]) for r in corpus.generate(200, seed=3)]
+    first = align_replay.replay(docs, repeat=2)
+    assert first.batches > 0 and first.alignments > 0
+    assert len(first.seconds) == 2 and all(t > 0 for t in first.seconds)
+    assert align_replay.replay(docs, repeat=1).digest == first.digest  # the same alignments
