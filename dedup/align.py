@@ -380,7 +380,7 @@ def _fill(
     h[0] = ramp[:, None]
     h[:, 0] = 0
     sub += gap  # each score plus one gap: what a diagonal step adds to g
-    cut = ramp[1:, None]
+    floor = ramp[1:, None]  # g where h is 0
     e = np.empty((m, count), dtype=dt)
     up = np.empty((m, count), dtype=dt)
     for i in range(1, n + 1):
@@ -388,7 +388,7 @@ def _fill(
         np.add(prev[:-1], sub[i - 1], out=e)
         np.subtract(prev[1:], gap, out=up)
         np.maximum(e, up, out=e)
-        np.maximum(e, cut, out=e)
+        np.maximum(e, floor, out=e)
         np.maximum.accumulate(e, axis=0, out=h[i, 1:])
     h -= ramp[None, :, None]
     flat = h.reshape(-1, count)

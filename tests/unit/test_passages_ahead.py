@@ -198,9 +198,9 @@ def test_a_chain_is_dropped_only_when_its_seed_lies_inside_an_earlier_one(
     monkeypatch.setattr(passage_stage, "SEED_TASKS", ahead)
     found = passage_stage._chains(
         [],
-        None,
+        None,  # type: ignore[arg-type]  # the fake growth step reads no tokens
         {(0, 1): [first, outer, inner]},
         DedupConfig().passage,
-        {},  # type: ignore[arg-type]
+        {},
     )
     assert [c.parts for c in found[(0, 1)]] == [[first], [back, outer]]
