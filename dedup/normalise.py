@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -161,6 +162,10 @@ def _nfkc(text: str) -> tuple[str, npt.NDArray[np.int64]]:
     ):
         return text, np.arange(len(text), dtype=np.int64)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if _inert()[codes].all():
+        # NFKC would only reorder marks the table then deletes (harakat written shadda
+        # first, say): the same characters are left, in the same places.
+        return text, np.arange(len(text), dtype=np.int64)
     if np.count_nonzero(_unstable()[codes]) <= _FEW:
         return _nfkc_pieces(text, codes)  # a few odd characters: only their words
     whole = unicodedata.normalize("NFKC", text)
@@ -198,6 +203,35 @@ def _unstable() -> npt.NDArray[np.bool_]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _inert() -> npt.NDArray[np.bool_]:
+    """Code points through which NFKC and then the table give what the table alone
+    gives: those NFKC leaves alone (not `_unstable`), and combining marks that NFKC
+    only reorders among other marks (they compose with nothing and change on their
+    own into nothing) and that the table deletes.
+
+    Where every character of a text is inert, NFKC can only reorder runs of such
+    marks (every other non-starter is unstable), which the table then removes.
+    """
+    table = ~_unstable()
+    deleted = _table() == _DELETE
+    seconds = set()
+    for c in range(0x10000):
+        parts = unicodedata.decomposition(chr(c)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    for c in range(0x10000):
+        ch = chr(c)
+        if (
+            unicodedata.combining(ch)
+            and deleted[c]
+            and unicodedata.normalize("NFKC", ch) == ch
+            and c not in seconds
+        ):
+            table[c] = True
+    return table
+
+
 def _nfkc_pieces(
     text: str, codes: npt.NDArray[np.uint32] | None = None
 ) -> tuple[str, npt.NDArray[np.int64]]:
@@ -213,28 +247,29 @@ def _nfkc_pieces(
     spaces = np.concatenate([[-1], np.flatnonzero(space), [len(text)]])
     at = np.searchsorted(spaces, bad)
     starts, ends = spaces[at - 1] + 1, spaces[at]
-    parts: list[str] = []
-    maps: list[npt.NDArray[np.int64]] = []
+    # The text as pieces: the stretch before each such word, then the word normalised.
+    pieces: list[str] = []
+    norms: list[str] = []
     done = 0
     for s, e in sorted(set(zip(starts.tolist(), ends.tolist(), strict=True))):
-        parts.append(text[done:s])
-        maps.append(np.arange(done, s, dtype=np.int64))
-        word = unicodedata.normalize("NFKC", text[s:e])
-        kk, mm = e - s, len(word)
-        pos = np.arange(mm, dtype=np.int64)
-        within = np.where(pos == mm - 1, kk - 1, np.minimum(pos * kk // max(mm, 1), kk - 1))
-        parts.append(word)
-        maps.append(s + within)
+        pieces += (text[done:s], text[s:e])
+        norms += (text[done:s], unicodedata.normalize("NFKC", text[s:e]))
         done = e
-    parts.append(text[done:])
-    maps.append(np.arange(done, len(text), dtype=np.int64))
-    return "".join(parts), np.concatenate(maps)
+    pieces.append(text[done:])
+    norms.append(text[done:])
+    return _joined(pieces, norms)
 
 
 def _nfkc_every_piece(text: str) -> tuple[str, npt.NDArray[np.int64]]:
     """NFKC piece by piece (white space runs and words)."""
     pieces = _PIECES.findall(text)
-    norms = [unicodedata.normalize("NFKC", p) for p in pieces]
+    return _joined(pieces, [unicodedata.normalize("NFKC", p) for p in pieces])
+
+
+def _joined(pieces: list[str], norms: list[str]) -> tuple[str, npt.NDArray[np.int64]]:
+    """The pieces' normalised forms end to end, with the map back to the pieces end to
+    end: inside a piece whose length changed, characters map proportionally; the first
+    and last characters of every piece map exactly (an unchanged piece maps one to one)."""
     k = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
     m = np.fromiter((len(p) for p in norms), dtype=np.int64, count=len(norms))
     in_start = np.cumsum(k) - k
@@ -294,3 +329,83 @@ def normalise(text: str) -> Normalised:
     full[:-1] = offsets
     full[-1] = len(text)
     return Normalised(out, full)
+
+
+def normalise_batch(texts: Sequence[str], *, chars: int = 1 << 18) -> list[Normalised]:
+    """`normalise` of many texts, equal to `[normalise(t) for t in texts]`: NFKC text by
+    text where a text needs it, then the table, the white space and the decoding in a
+    few numpy passes over about `chars` characters at once (small enough for the
+    arrays to stay in cache; the offset maps are views into one array per pass).
+
+    Example:
+        >>> [n.text for n in normalise_batch(["قالَ  مُحمّد", "", " Straße "])]
+        ['قال محمد', '', 'straße']
+    """
+    out: list[Normalised] = []
+    lo = 0
+    while lo < len(texts):
+        hi, size = lo + 1, len(texts[lo])
+        while hi < len(texts) and size + len(texts[hi]) <= chars:
+            size += len(texts[hi])
+            hi += 1
+        out += _normalise_chunk(texts[lo:hi])
+        lo = hi
+    return out
+
+
+def _normalise_chunk(texts: Sequence[str]) -> list[Normalised]:
+    """`normalise_batch` of texts taken in one pass."""
+    nfkc: list[str] = []
+    changed: dict[int, npt.NDArray[np.int64]] = {}
+    for i, text in enumerate(texts):
+        if unicodedata.is_normalized("NFKC", text):
+            nfkc.append(text)
+        else:
+            nfkc.append((done := _nfkc(text))[0])
+            changed[i] = done[1]
+    lengths = np.fromiter(map(len, nfkc), dtype=np.int64, count=len(nfkc))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    codes = np.frombuffer("".join(nfkc).encode("utf-32-le"), dtype=np.uint32)
+    mapped = _table()[codes]
+    # Each character's offset in its own text.
+    offsets = np.arange(len(codes), dtype=np.int64) - np.repeat(starts, lengths)
+    for i, own in changed.items():
+        offsets[starts[i] : ends[i]] = own
+    keep = mapped >= 0
+    upto = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(keep, out=upto[1:])
+    first, stop = upto[starts], upto[ends]  # each text's characters after deletion
+    mapped, offsets = mapped[keep], offsets[keep]
+    # White space collapsed: no space after a space or at the start of a text ...
+    space = mapped == _SPACE
+    after_space = np.empty_like(space)
+    after_space[1:] = space[:-1]
+    after_space[first[first < len(space)]] = True
+    keep = ~(space & after_space)
+    # ... nor at its end (one space at most is left there).
+    upto = np.zeros(len(space) + 1, dtype=np.int64)
+    np.cumsum(keep, out=upto[1:])
+    some = upto[stop] > upto[first]
+    last = np.flatnonzero(keep)[upto[stop][some] - 1]
+    keep[last[space[last]]] = False
+    np.cumsum(keep, out=upto[1:])
+    counts = upto[stop] - upto[first]
+    out = mapped[keep].astype(np.uint32).tobytes().decode("utf-32-le")
+    # Every text's offsets, then its original length, end to end.
+    whole = np.empty(len(out) + len(texts), dtype=np.int64)
+    tails = np.cumsum(counts + 1) - 1
+    inner = np.ones(len(whole), dtype=bool)
+    inner[tails] = False
+    whole[inner] = offsets[keep]
+    whole[tails] = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    result = []
+    at = 0
+    for count, tail in zip(counts.tolist(), tails.tolist(), strict=True):
+        text, full = out[at : at + count], whole[tail - count : tail + 1]
+        at += count
+        if not unicodedata.is_normalized("NFKC", text):  # rare: see `normalise`
+            redo = normalise(text)
+            text, full = redo.text, np.append(full[:-1][redo.offsets[:-1]], full[-1])
+        result.append(Normalised(text, full))
+    return result

@@ -14,7 +14,7 @@ from dedup.attribution import Attribution
 from dedup.cluster import clusters, components, coverage, reuse_clusters
 from dedup.config import DedupConfig, LSHConfig, ShingleConfig, VerifyConfig
 from dedup.lsh import band_keys, banding, candidates
-from dedup.normalise import normalise
+from dedup.normalise import normalise_batch
 from dedup.shingle import shingle_sets, tokenise, tokenise_batch
 from dedup.sketch import signatures
 from dedup.store.base import IndexParams, IndexStore, StoredDoc
@@ -84,7 +84,7 @@ def prepare_batch(
             (their MinHash is the same; sorting is left to whoever needs the set).
     """
     if norms is None:
-        norms = [normalise(d.text) for d in docs]
+        norms = normalise_batch([d.text for d in docs])
     every = tokenise_batch(norms, cfg.shingle)
     seed = cfg.shingle.seed
     words = every if cfg.shingle.kind == "word" else tokenise_batch(norms, ShingleConfig(seed=seed))
@@ -243,7 +243,7 @@ def run(
     The output is deterministic: it depends on the documents and `cfg` only, not
     on input order (pairs are sorted by id, clusters by their smallest id).
     """
-    norms = [normalise(d.text) for d in docs]
+    norms = normalise_batch([d.text for d in docs])
     chrome = (
         attribution.recurring_lines([(d.text, d.outlet) for d in docs])
         if any(d.outlet for d in docs)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from dedup import attribution
 from dedup.config import ShingleConfig
-from dedup.normalise import normalise
+from dedup.normalise import normalise, normalise_batch
 from dedup.shingle import tokenise, tokenise_batch
 from tests.strategies import any_text, news_text
 
@@ -40,6 +40,23 @@ NAMES = st.sampled_from(
     ]
 )
 attributed_text = st.lists(st.one_of(news_text, NAMES), max_size=8).map(" ".join)
+
+
+#: Texts whose ends and joins try the batch's edges: empty, all white space, a space
+#: or a mark at either end, characters NFKC or a second pass changes.
+EDGES = st.sampled_from(["", " ", "\n\t ", " x", "x ", "\u064e", "a\u0301", "ﻻ", "ﷺ ", "\u00a0y"])
+
+
+@given(st.lists(st.one_of(any_text, news_text, EDGES), max_size=8))
+def test_normalise_batch_equals_normalise(texts: list[str]) -> None:
+    for chars in (1 << 18, 16):  # one pass for all, or about a text per pass
+        got = normalise_batch(texts, chars=chars)
+        assert len(got) == len(texts)
+        for text, b in zip(texts, got, strict=True):
+            a = normalise(text)
+            assert a.text == b.text
+            assert np.array_equal(a.offsets, b.offsets)
+            assert b.offsets.dtype == np.int64
 
 
 @given(st.lists(st.one_of(any_text, news_text), max_size=6), st.integers(0, 2**32))
