@@ -199,6 +199,20 @@ def _first_tokens(seed: int) -> npt.NDArray[np.uint64] | None:
     return distinct(np.array(out, dtype=np.uint64))
 
 
+#: A token hash's bucket for `_first_buckets`: its top 16 bits.
+_BUCKET_SHIFT = np.uint64(48)
+
+
+@lru_cache(maxsize=8)
+def _first_buckets(seed: int) -> npt.NDArray[np.bool_]:
+    """Whether any of `_first_tokens` falls in each bucket of token hashes."""
+    table = np.zeros(1 << 16, dtype=bool)
+    firsts = _first_tokens(seed)
+    if firsts is not None:
+        table[firsts >> _BUCKET_SHIFT] = True
+    return table
+
+
 def name_starts(norm: Normalised, tokens: Tokens, seed: int) -> list[int] | None:
     """Where in `norm.text` a catalogue name can begin, from the text's word `tokens`
     (hashed with `seed`): the starts of the tokens a name can begin with. None means
@@ -217,12 +231,16 @@ def name_starts_batch(
     joined = " ".join(n.text for n in norms)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     bounds = np.cumsum([0] + [len(n.text) + 1 for n in norms])
-    marks = np.flatnonzero(_mark_or_underscore()[codes])  # few: marks are normalised away
+    marks = np.flatnonzero(np.take(_mark_or_underscore(), codes))  # few: marks are normalised away
     has_mark = np.zeros(len(norms), dtype=bool)
     has_mark[np.searchsorted(bounds, marks, side="right") - 1] = True
     hashes = np.concatenate([t.hashes for t in tokens])
-    at = np.minimum(np.searchsorted(firsts, hashes), len(firsts) - 1)
-    hit = firsts[at] == hashes
+    # Only tokens whose top bits some first token has are looked up (a few percent).
+    maybe = np.flatnonzero(_first_buckets(seed)[hashes >> _BUCKET_SHIFT])
+    found = hashes[maybe]
+    at = np.minimum(np.searchsorted(firsts, found), len(firsts) - 1)
+    hit = np.zeros(len(hashes), dtype=bool)
+    hit[maybe[firsts[at] == found]] = True
     out: list[list[int] | None] = []
     lo = 0
     for k, t in enumerate(tokens):

@@ -162,11 +162,11 @@ def _nfkc(text: str) -> tuple[str, npt.NDArray[np.int64]]:
     ):
         return text, np.arange(len(text), dtype=np.int64)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if _inert()[codes].all():
+    if np.take(_inert(), codes).all():
         # NFKC would only reorder marks the table then deletes (harakat written shadda
         # first, say): the same characters are left, in the same places.
         return text, np.arange(len(text), dtype=np.int64)
-    if np.count_nonzero(_unstable()[codes]) <= _FEW:
+    if np.count_nonzero(np.take(_unstable(), codes)) <= _FEW:
         return _nfkc_pieces(text, codes)  # a few odd characters: only their words
     whole = unicodedata.normalize("NFKC", text)
     if len(whole) == len(text):
@@ -240,7 +240,7 @@ def _nfkc_pieces(
     if codes is None:
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     space = _table()[codes] == _SPACE
-    bad = np.flatnonzero(_unstable()[codes])
+    bad = np.flatnonzero(np.take(_unstable(), codes))
     if space[bad].any():
         return _nfkc_every_piece(text)
     # The word around each such character: from after the space before it to the next.
@@ -284,7 +284,7 @@ def _joined(pieces: list[str], norms: list[str]) -> tuple[str, npt.NDArray[np.in
 def _pass(text: str) -> tuple[str, npt.NDArray[np.int64]]:
     nfkc, offsets = _nfkc(text)
     codes = np.frombuffer(nfkc.encode("utf-32-le"), dtype=np.uint32)
-    mapped = _table()[codes]
+    mapped = np.take(_table(), codes)
     keep = mapped >= 0
     mapped, offsets = mapped[keep], offsets[keep]
     space = mapped == _SPACE
@@ -367,7 +367,7 @@ def _normalise_chunk(texts: Sequence[str]) -> list[Normalised]:
     ends = np.cumsum(lengths)
     starts = ends - lengths
     codes = np.frombuffer("".join(nfkc).encode("utf-32-le"), dtype=np.uint32)
-    mapped = _table()[codes]
+    mapped = np.take(_table(), codes)
     # Each character's offset in its own text.
     offsets = np.arange(len(codes), dtype=np.int64) - np.repeat(starts, lengths)
     for i, own in changed.items():
