@@ -532,6 +532,20 @@ class ChromeCounter:
                 lines[xxhash.xxh3_64_intdigest(raw.encode("utf-8", "surrogatepass"))] = raw
         return lines
 
+    def add_counts(
+        self, outlet: str, docs: int, counts: Counter[int], texts: dict[int, str]
+    ) -> None:
+        """Count `docs` documents of `outlet` at once: `counts` says in how many of them
+        each short line (by hash) occurs, `texts` gives each line's text."""
+        self.totals[outlet] += docs
+        mine = self.counts.setdefault(outlet, Counter())
+        kept = self.texts.setdefault(outlet, {})
+        for key, n in counts.items():
+            before = mine[key]
+            mine[key] = before + n
+            if before < self.min_docs <= before + n:
+                kept[key] = texts[key]
+
     def add_lines(self, outlet: str, lines: dict[int, str]) -> None:
         """Count one document's `short_lines`."""
         self.totals[outlet] += 1

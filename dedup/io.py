@@ -109,16 +109,70 @@ class RawLines:
     lines: list[bytes]
 
 
+@dataclass(frozen=True, slots=True)
+class FileRange:
+    """Whole lines of a JSONL file not read yet: bytes `start` to `end` of the file at
+    `path` (named `name` in messages), beginning with its line `first`. The process that
+    parses them reads them, so that the bytes cross no pipe."""
+
+    name: str
+    path: str
+    start: int
+    end: int
+    first: int
+
+    def lines(self) -> list[bytes]:
+        """The lines, each with its newline (as iterating over the file gives them)."""
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.start)
+                data = fh.read(self.end - self.start)
+        except OSError as exc:
+            raise _read_error(self.name, exc) from exc
+        if len(data) != self.end - self.start:
+            raise InputError(self.name, "the file changed while it was read")
+        lines = data.split(b"\n")
+        last = lines.pop()  # after the last newline: b"" unless the file ends without one
+        out = [line + b"\n" for line in lines]
+        if last:
+            out.append(last)
+        return out
+
+
 #: A piece of input: JSONL lines to parse (in a worker), or records already read.
-Piece = RawLines | list[tuple[Doc | InputError, str]]
+Piece = RawLines | FileRange | list[tuple[Doc | InputError, str]]
+
+#: Bytes `line_ranges` reads at once to find where pieces of lines end.
+RANGE_BLOCK = 1 << 24
+
+
+def line_ranges(path: str, name: str, size: int) -> Iterator[FileRange]:
+    """The file at `path` as ranges of `size` lines (the last may hold fewer), found by
+    counting newlines a block at a time: nothing but the count is kept."""
+    import numpy as np
+
+    start, first, count, pos = 0, 1, 0, 0  # count: newlines since start
+    with open(path, "rb") as fh:
+        while block := fh.read(RANGE_BLOCK):
+            newlines = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            for at in newlines[size - count - 1 :: size].tolist():
+                end = pos + at + 1
+                yield FileRange(name, path, start, end, first)
+                start, first = end, first + size
+            count = (count + len(newlines)) % size
+            pos += len(block)
+    if pos > start:
+        yield FileRange(name, path, start, pos, first)
 
 
 def read_pieces(
     paths: Iterable[str], *, fields: Fields = Fields(), stdin: Path | None = None, size: int = 2000
 ) -> Iterator[Piece]:
     """The input in pieces of about `size` records, in order, for `parse_piece` to finish
-    elsewhere: JSONL files and standard input as raw lines (parsing is the costly part),
-    every other input as records read here. Records are not checked (see `Checker`)."""
+    elsewhere: JSONL files and spooled standard input as ranges of lines for the parsing
+    process to read (parsing is the costly part, and the bytes then cross no pipe),
+    compressed JSONL and unspooled standard input as raw lines, every other input as
+    records read here. Records are not checked (see `Checker`)."""
     for path in paths:
         source = _jsonl_source(path, stdin)
         if source is None:
@@ -132,6 +186,13 @@ def read_pieces(
                 yield batch
             continue
         opener, name = source
+        plain = stdin if path == "-" else Path(path)
+        if plain is not None and not plain.name.lower().endswith(".gz"):
+            try:
+                yield from line_ranges(str(plain), name, size)
+            except OSError as exc:
+                raise _read_error(name, exc) from exc
+            continue
         try:
             with opener() as fh:
                 first, lines = 1, []
@@ -163,10 +224,11 @@ def _jsonl_source(path: str, stdin: Path | None) -> tuple[Callable[[], IO[bytes]
 
 def parse_piece(piece: Piece, fields: Fields) -> list[tuple[Doc | InputError, str]]:
     """The records of a piece, as `read_docs` reads them (unchecked)."""
-    if not isinstance(piece, RawLines):
+    if isinstance(piece, list):
         return piece
+    lines = piece.lines() if isinstance(piece, FileRange) else piece.lines
     out = []
-    for k, raw in enumerate(piece.lines):
+    for k, raw in enumerate(lines):
         item = _parse_line(raw, piece.name, piece.first + k, fields)
         if item is not None:
             out.append(item)

@@ -31,11 +31,12 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -109,17 +110,34 @@ def _meta(doc: Doc) -> Doc:
     return Doc(doc.id, doc.text[:HEAD], doc.source, doc.outlet, doc.date, doc.title, doc.url)
 
 
-def _count(piece: Piece) -> list[tuple[tuple[Doc | InputError, str], dict[int, str]]]:
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """What a worker sends back for one piece in the first pass: every record (documents
+    without their texts) with its short lines, and those lines counted for the whole
+    piece: per outlet, its documents, each line's count and text."""
+
+    items: list[tuple[tuple[Doc | InputError, str], dict[int, str]]]
+    outlets: dict[str, tuple[int, Counter[int], dict[int, str]]]
+
+
+def _count(piece: Piece) -> _Counted:
     """Pass 1 of a piece: each record (without text) with its short lines."""
     lines = ChromeCounter()
     out: list[tuple[tuple[Doc | InputError, str], dict[int, str]]] = []
+    outlets: dict[str, tuple[int, Counter[int], dict[int, str]]] = {}
     for doc, where in parse_piece(piece, _STATE["fields"]):
         if isinstance(doc, InputError):
             out.append(((doc, where), {}))
-        else:
-            meta = Doc(doc.id, "", outlet=doc.outlet)  # all the first pass needs
-            out.append(((meta, where), lines.short_lines(doc.text) if doc.outlet else {}))
-    return out
+            continue
+        meta = Doc(doc.id, "", outlet=doc.outlet)  # all the first pass needs
+        found = lines.short_lines(doc.text) if doc.outlet else {}
+        out.append(((meta, where), found))
+        if doc.outlet:
+            docs, counts, texts = outlets.get(doc.outlet) or (0, Counter(), {})
+            counts.update(found.keys())
+            texts.update(found)
+            outlets[doc.outlet] = (docs + 1, counts, texts)
+    return _Counted(out, outlets)
 
 
 def _prepare(piece: Piece, chrome: dict[str, set[str]]) -> _Prepared:
@@ -158,8 +176,8 @@ class _Spill:
         self.offsets = [0]
 
     def add(self, ids: list[str], part: _Prepared) -> None:
-        for i in ids:
-            self.ids.write(json.dumps(i, ensure_ascii=False) + "\n")
+        # What json.dumps(i, ensure_ascii=False) gives for a string, without its dispatch.
+        self.ids.write("".join(encode_basestring(i) + "\n" for i in ids))
         self.shingles.write(part.shingles.astype("<u8", copy=False).tobytes())
         self.bands.write(part.keys.astype("<u8", copy=False).tobytes())
         ends = self.offsets[-1] + np.cumsum(part.lengths)
@@ -294,10 +312,14 @@ def scan(
             check = Checker(errors, log)
             counter = ChromeCounter()
             for counted in _ordered(pool, _count, read()):
-                for item, lines in counted:
-                    doc = check(item)
-                    if doc is not None and doc.outlet:
-                        counter.add_lines(doc.outlet, lines)
+                passed = [check(item) is not None for item, _ in counted.items]
+                if all(passed):  # as a rule: the piece's counts as they are
+                    for outlet, (many, counts, texts) in sorted(counted.outlets.items()):
+                        counter.add_counts(outlet, many, counts, texts)
+                    continue
+                for (item, lines), ok in zip(counted.items, passed, strict=True):
+                    if ok and isinstance(item[0], Doc) and item[0].outlet:
+                        counter.add_lines(item[0].outlet, lines)
             chrome = {k: v for k, v in counter.lines().items() if v}
             spill = _Spill(root, cfg)
             metas: list[Doc] = []

@@ -189,3 +189,34 @@ def test_source_line_with_diacritics() -> None:
 def test_an_agency_first_dateline_needs_a_short_place() -> None:
     text = "واس - أعلنت وزارة الداخلية في بيان رسمي صدر اليوم الأحد: تم القبض على المتهم."
     assert [k for k, _, _ in kinds(text) if k == "dateline"] == []
+
+
+def test_chrome_counted_a_piece_at_a_time_is_counted_as_document_by_document() -> None:
+    import random
+    from collections import Counter
+
+    from dedup.attribution import ChromeCounter
+
+    rng = random.Random(0)
+    lines = [f"سطر قصير رقم {k}" for k in range(12)]
+    docs = [
+        ("\n".join([*rng.sample(lines, rng.randint(0, 4)), "نص طويل " * 20]), rng.choice("ab"))
+        for _ in range(60)
+    ]
+    one = ChromeCounter()
+    for text, outlet in docs:
+        one.add(text, outlet)
+    many = ChromeCounter()
+    for lo in range(0, len(docs), 7):
+        per: dict[str, tuple[int, Counter[int], dict[int, str]]] = {}
+        for text, outlet in docs[lo : lo + 7]:
+            found = many.short_lines(text)
+            n, counts, texts = per.get(outlet) or (0, Counter(), {})
+            counts.update(found.keys())
+            texts.update(found)
+            per[outlet] = (n + 1, counts, texts)
+        for outlet, (n, counts, texts) in per.items():
+            many.add_counts(outlet, n, counts, texts)
+    assert one.lines() == many.lines()
+    assert any(one.lines().values())  # some lines recur, others not
+    assert (one.counts, one.texts, one.totals) == (many.counts, many.texts, many.totals)

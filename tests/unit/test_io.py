@@ -186,3 +186,54 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     write_text("new", str(link))
     assert link.is_symlink()
     assert real.read_text() == "new"
+
+
+@pytest.mark.parametrize("block", [7, 64, 1 << 24])
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\n",
+        b'{"id": "a", "text": "x"}\n',
+        b'{"id": "a", "text": "x"}',  # no final newline
+        b'{"id": "a", "text": "x"}\r\n\r\n{"id": "b", "text": "\\u0645 y"}\r\n',
+        b'{"id": "a", "text": "x"}\n\n  \n{"id": "b", "text": "y"}\nnot json\n{"id": "c"}\n'
+        + b'{"id": "d", "text": "\xff"}\n{"id": "e", "text": "'
+        + ("نص طويل " * 9).encode()
+        + b'"}',
+    ],
+)
+def test_ranges_of_lines_parse_as_the_file_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, size: int, block: int
+) -> None:
+    from dedup import io as dio
+
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(content)
+    monkeypatch.setattr(dio, "RANGE_BLOCK", block)
+    pieces = list(dio.read_pieces([str(path)], size=size))
+    assert all(isinstance(p, dio.FileRange) for p in pieces)
+    assert all(len(p.lines()) == size for p in pieces[:-1])  # only the last holds fewer
+
+    def seen(items: list[tuple[object, str]]) -> list[tuple[str, str, str]]:
+        return [
+            (type(d).__name__, repr(d) if not isinstance(d, Exception) else str(d), w)
+            for d, w in items
+        ]
+
+    with path.open("rb") as fh:
+        expected = seen(list(dio._read_jsonl(fh, str(path), dio.Fields())))
+    got = seen([item for p in pieces for item in dio.parse_piece(p, dio.Fields())])
+    assert got == expected
+
+
+def test_a_range_of_a_file_that_shrank_is_an_input_error(tmp_path: Path) -> None:
+    from dedup import io as dio
+
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "x"}\n' * 4)
+    pieces = list(dio.read_pieces([str(path)], size=2))
+    path.write_bytes(b'{"id": "a", "text": "x"}\n')
+    with pytest.raises(InputError, match="changed while it was read"):
+        dio.parse_piece(pieces[1], dio.Fields())

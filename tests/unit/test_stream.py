@@ -16,6 +16,7 @@ from dedup import stream
 from dedup.arrays import distinct
 from dedup.cli import app
 from dedup.config import DedupConfig
+from dedup.io import ReadLog
 from dedup.lsh import band_keys, banding
 from dedup.pipeline import prepare
 from dedup.report import to_csv, to_json, to_table
@@ -115,3 +116,26 @@ def test_cli_streams_stdin_twice_and_reports_skipped_records_once(tmp_path: Path
     report = json.loads(proc.stdout)
     assert len(report["documents"]) == 30
     assert proc.stderr.count("<stdin>:6") == 1, proc.stderr
+
+
+def test_a_repeated_id_left_out_does_not_count_towards_chrome() -> None:
+    from dedup.pipeline import run
+
+    line = "زوروا موقعنا كل يوم"
+    body = "خبر رقم {} عن موضوع مختلف تماما ولا يشبه غيره في شيء يذكر"
+    docs = [
+        Doc(f"d{i}", body.format(i) + ("\n" + line if i < 2 else ""), outlet="site")
+        for i in range(6)
+    ]
+    again = Doc("d5", body.format(99) + "\n" + line, outlet="site")  # a third with the line
+    log = ReadLog()
+    got = stream.scan(
+        lambda: stream.pieces_of([*docs, again], 100),
+        DedupConfig.build(passages=False),
+        errors="skip",
+        log=log,
+        workers=1,
+    )
+    assert len(log.skipped) == 1 and "duplicate id" in log.skipped[0]
+    assert to_json(got) == to_json(run(docs, DedupConfig.build(passages=False)))
+    assert not any(a.kind == "boilerplate" for d in docs for a in got.attribution[d.id])
