@@ -411,9 +411,24 @@ def _typed(text: str, start: int) -> bool:
     return bool(_TYPE_WORD.search(re.sub(r"[\u064B-\u0652]", "", before)))
 
 
+#: Whether a normalised line can start as `_line_spans`' whole-line kinds do (a source
+#: line, chrome, a bare timestamp): if not, none of their patterns matches.
+_WHOLE_LINE = re.compile(
+    "|".join(f"(?:{rx.pattern})" for rx in (_SOURCE, _CHROME, _TIMESTAMP_ONLY))
+)
+
+
 def _line_spans(text: str, s: int, e: int, norm_line: str, names: list[_Name]) -> list[Attribution]:
     line = text[s:e]
     inside = _in(names, s, e)
+    if (
+        not inside
+        and "(" not in line
+        and "/" not in line
+        and not _WHOLE_LINE.match(norm_line)
+        and not _BYLINE_LINE.match(line)
+    ):
+        return []  # the other kinds each need a name inside, "(" or "/"
     if _SOURCE.match(norm_line):
         agencies, outlets = _ids(inside)
         return [Attribution("source_line", s, e, line, agencies, outlets)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -116,3 +118,32 @@ def test_nfkc_of_the_odd_words_equals_nfkc_of_every_word(text: str) -> None:
     b_text, b_map = _nfkc_pieces(text)
     assert a_text == b_text
     assert np.array_equal(a_map, b_map)
+
+
+#: Lines of every kind `attribution.find` tells apart, to mix into texts.
+LINES = st.sampled_from(
+    [
+        "المصدر : الجزيرة + وكالات",
+        "تابعنا على تويتر",
+        "12:30 2016/09/09",
+        "By John Smith",
+        "(Reporting by Jane Doe; Editing by X)",
+        "بيروت - أ ف ب: قال",
+        "واس- جدة: أعلن",
+        "MOSCOW (Reuters) - Kerry said",
+        "صورة (رويترز)",
+        "REUTERS/Someone Else",
+        "كتب: محمد",
+        "الرياض / قال الوزير",
+        "x)",
+    ]
+)
+
+
+@given(st.lists(st.one_of(attributed_text, LINES), max_size=8).map("\n".join))
+def test_lines_skipped_early_are_lines_without_attribution(text: str) -> None:
+    from unittest import mock
+
+    got = attribution.find(text)
+    with mock.patch.object(attribution, "_WHOLE_LINE", re.compile("")):  # never skip
+        assert got == attribution.find(text)
