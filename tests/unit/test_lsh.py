@@ -81,3 +81,25 @@ def test_key_candidates_are_the_pairs_sharing_a_bucket(
         got = lsh.key_candidates(keys, labels=lab, max_bucket=cap)
         assert {tuple(p) for p in got.tolist()} == _brute(keys, lab, cap)
         assert got.tolist() == sorted(got.tolist())
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_key_candidates_when_different_keys_share_their_top_bits(collide: bool) -> None:
+    """Buckets are found by sorting the keys' top bits with the rows' positions below
+    them: keys that differ only in those low bits must still not merge or split."""
+    from dedup import lsh
+
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 2**64, size=(300, 4), dtype=np.uint64)
+    keys[1::3] = keys[0::3]  # buckets of two ...
+    keys[2::9, 1] = keys[0::9, 1]  # ... and of three
+    if collide:  # the same top bits, other low bits (300 rows: 9 bits of position)
+        keys[5::10, 2] = (keys[0::10, 2] & ~np.uint64(511)) | np.uint64(7)
+        keys[6::10, 2] = keys[0::10, 2]  # an equal key beyond them: one bucket still
+    got = lsh.key_candidates(keys)
+    assert {tuple(p) for p in got.tolist()} == _brute(keys, None, None)
+    order, ordered = lsh._band_sorted(np.ascontiguousarray(keys.T))
+    for band in range(keys.shape[1]):
+        runs = ordered[band][np.r_[True, ordered[band][1:] != ordered[band][:-1]]]
+        assert len(set(runs.tolist())) == len(runs)  # each key in one run
+        assert np.array_equal(keys[order[band], band], ordered[band])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -136,36 +137,43 @@ def test_fork_map_redoes_the_share_of_a_process_that_died() -> None:
     assert _fresh("dead_child_redone_here").strip() == "redone"
 
 
-def test_frozen_heap_freezes_until_the_outermost_exit() -> None:
-    import gc
+def _frozen(objs: list[object]) -> bool:
+    """Whether every one of `objs` is frozen: out of every generation the collector
+    scans. (Counts of frozen objects are not compared: frozen objects that other code
+    frees meanwhile leave the count.)"""
+    ids = {id(o) for o in objs}
+    return ids.isdisjoint(id(o) for o in gc.get_objects())
 
+
+def test_frozen_heap_freezes_until_the_outermost_exit() -> None:
     from dedup.forked import frozen_heap
 
-    assert gc.get_freeze_count() == 0
+    gc.unfreeze()  # from nothing frozen
+    before = [[] for _ in range(100)]
     with frozen_heap():
-        outer = gc.get_freeze_count()
-        assert outer > 0
-        made = [[] for _ in range(1000)]
+        assert _frozen(before)
+        made = [[] for _ in range(100)]
+        assert not _frozen(made)
         with frozen_heap():  # nested: the newer objects too
-            assert gc.get_freeze_count() >= outer + len(made)
-        assert gc.get_freeze_count() >= outer + len(made)
+            assert _frozen(made)
+        assert _frozen(before) and _frozen(made)  # until the outermost exit
     assert gc.get_freeze_count() == 0
+    assert not _frozen(before) and not _frozen(made)
     with pytest.raises(ValueError, match="inside"), frozen_heap():
         raise ValueError("inside")  # an error still unfreezes
     assert gc.get_freeze_count() == 0
 
 
 def test_frozen_heap_leaves_someone_elses_freeze_alone() -> None:
-    import gc
-
     from dedup.forked import frozen_heap
 
+    theirs = [[] for _ in range(100)]
     gc.freeze()
     try:
-        before = gc.get_freeze_count()
         with frozen_heap():
-            pass
-        assert gc.get_freeze_count() == before  # neither unfrozen nor frozen more
+            ours = [[] for _ in range(100)]
+        assert _frozen(theirs)  # not unfrozen ...
+        assert not _frozen(ours)  # ... nor anything frozen more
     finally:
         gc.unfreeze()
 
