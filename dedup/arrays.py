@@ -138,3 +138,41 @@ def _bucket_lookup(
         pos[todo] += 1
         todo = todo[vocab[pos[todo]] != values[todo]]
     return pos.astype(np.int64, copy=False)
+
+
+def grouped(rows: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """Each row's values in an order where equal values sit side by side, with their
+    positions: `np.argsort(rows, axis=-1)` and the values taken in that order, up to the
+    order inside runs of equal values (1-D or 2-D, row by row).
+
+    A sort of each value's top bits with its position in the low bits, several times
+    faster than an argsort and making no array an argsort would not. Two different
+    values that share their top bits could end up interleaved (one run cut in two), so a
+    row where that happens, rarely, is argsorted instead.
+
+    Example:
+        >>> order, values = grouped(np.array([7, 3, 7, 1], dtype=np.uint64))
+        >>> values.tolist(), sorted(order.tolist())
+        ([1, 3, 7, 7], [0, 1, 2, 3])
+    """
+    if rows.ndim == 1:
+        order, values = grouped(rows[None, :])
+        return order[0], values[0]
+    width = rows.shape[1]
+    bits = max(1, (width - 1).bit_length())
+    if bits > 40:  # too few bits left for the values
+        order = np.argsort(rows, axis=1).astype(np.int64, copy=False)
+        return order, np.take_along_axis(rows, order, axis=1)
+    low = np.uint64((1 << bits) - 1)
+    packed = rows & ~low
+    packed |= np.arange(width, dtype=np.uint64)
+    packed.sort(axis=1)
+    packed &= low
+    order = packed.view(np.int64)  # positions, below 2**40
+    values = np.take_along_axis(rows, order, axis=1)
+    step = values[:, 1:] ^ values[:, :-1]  # nonzero where a run ends; top bits equal below low
+    mixed = (step <= low) & (step != 0)
+    for row in np.flatnonzero(mixed.any(axis=1)).tolist():
+        order[row] = np.argsort(rows[row])
+        values[row] = rows[row][order[row]]
+    return order, values

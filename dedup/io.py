@@ -122,7 +122,7 @@ class FileRange:
     first: int
 
     def lines(self) -> list[bytes]:
-        """The lines, each with its newline (as iterating over the file gives them)."""
+        """The lines, without their newlines (which parsing ignores)."""
         try:
             with open(self.path, "rb") as fh:
                 fh.seek(self.start)
@@ -132,11 +132,9 @@ class FileRange:
         if len(data) != self.end - self.start:
             raise InputError(self.name, "the file changed while it was read")
         lines = data.split(b"\n")
-        last = lines.pop()  # after the last newline: b"" unless the file ends without one
-        out = [line + b"\n" for line in lines]
-        if last:
-            out.append(last)
-        return out
+        if not lines[-1]:
+            lines.pop()  # after the last newline: nothing, unless the file ends without one
+        return lines
 
 
 #: A piece of input: JSONL lines to parse (in a worker), or records already read.

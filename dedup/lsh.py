@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from dedup.arrays import distinct
+from dedup.arrays import distinct, grouped
 from dedup.config import LSHConfig
 from dedup.shingle import fmix64
 
@@ -161,7 +161,7 @@ def _bucket_pairs(
         return np.empty(0, dtype=np.int64)
     # Each band sorted on its own, then the bands end to end. The order of rows inside a
     # bucket changes no pair (each is min * n + max).
-    order, ordered = _band_sorted(np.ascontiguousarray(keys.T))
+    order, ordered = grouped(np.ascontiguousarray(keys.T))
     k = ordered.ravel()
     r = rows[order.ravel()]
     new = np.ones(len(k), dtype=bool)
@@ -183,35 +183,3 @@ def _bucket_pairs(
             a, b = a[keep], b[keep]
         out.append(np.minimum(a, b) * n + np.maximum(a, b))
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
-
-
-def _band_sorted(
-    by_band: npt.NDArray[np.uint64],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
-    """Each band's (row's) keys sorted so that equal keys sit side by side, with their
-    positions: `np.argsort(by_band, axis=1)` and the keys taken in that order, up to
-    the order inside runs of equal keys.
-
-    A sort of each key's top bits with its position in the low bits, several times
-    faster than an argsort and making no array an argsort would not. Two different keys
-    that share their top bits could end up interleaved (one bucket cut in two), so a
-    band where that happens, rarely, is argsorted instead.
-    """
-    width = by_band.shape[1]
-    bits = max(1, (width - 1).bit_length())
-    if bits > 40:  # too few bits left for the keys
-        order = np.argsort(by_band, axis=1).astype(np.int64, copy=False)
-        return order, np.take_along_axis(by_band, order, axis=1)
-    low = np.uint64((1 << bits) - 1)
-    packed = by_band & ~low
-    packed |= np.arange(width, dtype=np.uint64)
-    packed.sort(axis=1)
-    packed &= low
-    order = packed.view(np.int64)  # positions, below 2**40
-    keys = np.take_along_axis(by_band, order, axis=1)
-    step = keys[:, 1:] ^ keys[:, :-1]  # nonzero where a run ends; the top bits equal below low
-    mixed = (step <= low) & (step != 0)
-    for band in np.flatnonzero(mixed.any(axis=1)).tolist():
-        order[band] = np.argsort(by_band[band])
-        keys[band] = by_band[band][order[band]]
-    return order, keys

@@ -195,12 +195,22 @@ def _unstable() -> npt.NDArray[np.bool_]:
         ch = chr(c)
         if unicodedata.combining(ch) or unicodedata.normalize("NFKC", ch) != ch:
             table[c] = True
-        parts = unicodedata.decomposition(ch).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            table[int(parts[1], 16)] = True
+    table[list(_seconds())] = True
     table[0x1161:0x1176] = True  # Hangul vowel and trailing jamo compose algorithmically
     table[0x11A8:0x11C3] = True
     return table
+
+
+@lru_cache(maxsize=1)
+def _seconds() -> frozenset[int]:
+    """Characters that compose with the one before them: the second of a canonical
+    decomposition's two (BMP)."""
+    out = set()
+    for c in range(0x10000):
+        parts = unicodedata.decomposition(chr(c)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            out.add(int(parts[1], 16))
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)
@@ -215,11 +225,7 @@ def _inert() -> npt.NDArray[np.bool_]:
     """
     table = ~_unstable()
     deleted = _table() == _DELETE
-    seconds = set()
-    for c in range(0x10000):
-        parts = unicodedata.decomposition(chr(c)).split()
-        if len(parts) == 2 and not parts[0].startswith("<"):
-            seconds.add(int(parts[1], 16))
+    seconds = _seconds()
     for c in range(0x10000):
         ch = chr(c)
         if (

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from dedup.arrays import distinct
+from dedup.arrays import distinct, grouped
 from dedup.config import ShingleConfig
 from dedup.types import Normalised, Tokens
 
@@ -183,26 +183,6 @@ def tokenise_batch(
     return out
 
 
-def _runs(key: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-    """Positions of `key` in an order where equal keys mostly sit side by side, and
-    where each run of equal keys starts.
-
-    A sort of the keys' top bits with their positions in the low bits (several times
-    faster than an argsort): equal keys end up side by side unless another key shares
-    their top bits, and then one key makes two runs. Every position's run holds its
-    own key, which is all that hashing each run once needs.
-    """
-    bits = max(1, (len(key) - 1).bit_length())
-    low = np.uint64((1 << bits) - 1)
-    packed = np.sort((key & ~low) | np.arange(len(key), dtype=np.uint64))
-    order = (packed & low).astype(np.intp)
-    ordered = key[order]
-    first = np.empty(len(ordered), dtype=bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return order, first
-
-
 def _tokenise_chunk(texts: list[str], seed: int) -> list[Tokens]:
     joined = " ".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -224,9 +204,12 @@ def _tokenise_chunk(texts: list[str], seed: int) -> list[Tokens]:
     lengths = (ends - starts).astype(np.uint64)
     key = (prefix[ends] - prefix[starts]) * down[starts] ^ (lengths * _K)
     # Hash each distinct word once with xxh3 (words met in earlier chunks are cached).
-    order, first = _runs(key)
+    order, ordered = grouped(key)  # equal keys are one word: any occurrence stands for it
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     rep = order[first]
-    uniq = key[rep]
+    uniq = ordered[first]
     values = _VOCAB.lookup(uniq, seed)
     missing = np.flatnonzero(values == 0)
     if len(missing):

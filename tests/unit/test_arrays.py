@@ -114,3 +114,32 @@ def test_chunk_bounds_cut_whole_runs_after_each_multiple(size: int) -> None:
     for target in range(size, int(ends[-1]), size):
         want.add(next(k for k, e in enumerate(ends.tolist()) if e >= target) + 1)
     assert bounds == sorted(want)
+
+
+def test_grouped_puts_equal_values_side_by_side_even_when_top_bits_collide() -> None:
+    from dedup.arrays import grouped
+
+    rng = np.random.default_rng(0)
+    # Values that share their top bits and differ in the bits the positions take (4
+    # values: 2 bits), so that equal values interleave with others: 5, 4, 5, 6.
+    for values in (
+        np.array([5, 4, 5, 6], dtype=np.uint64),
+        rng.integers(0, 8, size=1000).astype(np.uint64) | np.uint64(1 << 63),
+        rng.integers(0, 2**64, size=1000, dtype=np.uint64),
+        np.empty(0, dtype=np.uint64),
+        np.array([9], dtype=np.uint64),
+    ):
+        order, ordered = grouped(values)
+        assert sorted(order.tolist()) == list(range(len(values)))  # every position once
+        assert np.array_equal(values[order], ordered)
+        starts = ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+        assert len(set(starts.tolist())) == len(starts)  # each value in one run
+    rows = rng.integers(0, 2**64, size=(3, 50), dtype=np.uint64)
+    rows[1, 7] = (rows[1, 3] & ~np.uint64(63)) | np.uint64(1)  # one row with a collision
+    rows[1, 9] = rows[1, 3]
+    order, ordered = grouped(rows)
+    assert np.array_equal(np.take_along_axis(rows, order, axis=1), ordered)
+    assert np.array_equal(np.sort(rows, axis=1), np.sort(ordered, axis=1))
+    for row in ordered:
+        starts = row[np.r_[True, row[1:] != row[:-1]]]
+        assert len(set(starts.tolist())) == len(starts)

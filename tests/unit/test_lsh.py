@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
+from dedup.arrays import grouped
 from dedup.config import LSHConfig
 from dedup.lsh import Banding, banding, candidates, lsh_params
 
@@ -98,7 +99,7 @@ def test_key_candidates_when_different_keys_share_their_top_bits(collide: bool) 
         keys[6::10, 2] = keys[0::10, 2]  # an equal key beyond them: one bucket still
     got = lsh.key_candidates(keys)
     assert {tuple(p) for p in got.tolist()} == _brute(keys, None, None)
-    order, ordered = lsh._band_sorted(np.ascontiguousarray(keys.T))
+    order, ordered = grouped(np.ascontiguousarray(keys.T))
     for band in range(keys.shape[1]):
         runs = ordered[band][np.r_[True, ordered[band][1:] != ordered[band][:-1]]]
         assert len(set(runs.tolist())) == len(runs)  # each key in one run

@@ -57,24 +57,3 @@ def test_shingle_hashes_are_stable_across_versions() -> None:
     got = shingles(normalise("the quick brown fox"), ShingleConfig(size=2)).tolist()
     assert len(got) == 3
     assert got == sorted(got)
-
-
-def test_runs_put_each_position_with_its_own_key_even_when_top_bits_collide() -> None:
-    from dedup.shingle import _runs
-
-    rng = np.random.default_rng(0)
-    # Keys that share their top bits and differ in the bits the positions take (4 keys:
-    # 2 bits), so that equal keys interleave with others: 5, 4, 5, 6 stay in that order.
-    for key in (
-        np.array([5, 4, 5, 6], dtype=np.uint64),
-        rng.integers(0, 8, size=1000).astype(np.uint64) | np.uint64(1 << 63),
-        rng.integers(0, 2**64, size=1000, dtype=np.uint64),
-        np.empty(0, dtype=np.uint64),
-    ):
-        order, first = _runs(key)
-        assert sorted(order.tolist()) == list(range(len(key)))  # every position once
-        run = np.cumsum(first) - 1
-        heads = key[order[first]]
-        assert np.array_equal(heads[run], key[order])  # each position's run holds its key
-    order, first = _runs(np.array([5, 4, 5, 6], dtype=np.uint64))
-    assert first.tolist() == [True, True, True, True]  # 5 makes two runs: hashed twice
