@@ -146,9 +146,9 @@ def grouped(rows: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.ND
     order inside runs of equal values (1-D or 2-D, row by row).
 
     A sort of each value's top bits with its position in the low bits, several times
-    faster than an argsort and making no array an argsort would not. Two different
-    values that share their top bits could end up interleaved (one run cut in two), so a
-    row where that happens, rarely, is argsorted instead.
+    faster than an argsort. Two different values that share their top bits could end up
+    interleaved (one run cut in two): a row where neighbours show it, rarely, is
+    argsorted instead.
 
     Example:
         >>> order, values = grouped(np.array([7, 3, 7, 1], dtype=np.uint64))
