@@ -571,13 +571,7 @@ class ChromeCounter:
 
     def add_lines(self, outlet: str, lines: dict[int, str]) -> None:
         """Count one document's `short_lines`."""
-        self.totals[outlet] += 1
-        counts = self.counts.setdefault(outlet, Counter())
-        counts.update(lines.keys())
-        texts = self.texts.setdefault(outlet, {})
-        for key, raw in lines.items():
-            if counts[key] == self.min_docs:
-                texts[key] = raw
+        self.add_counts(outlet, 1, Counter(lines.keys()), lines)
 
     def lines(self) -> dict[str, set[str]]:
         """Per outlet, its recurring normalised lines."""
