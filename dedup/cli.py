@@ -351,7 +351,8 @@ def _scan_stream(
 def _echo_stats(stats: dict[str, float]) -> None:
     typer.echo(
         f"index: {int(stats['documents']):,} documents, band keys {int(stats['index_bytes']):,} "
-        f"bytes in memory ({stats['index_bytes_per_document']:.0f} bytes per document); "
+        f"bytes ({stats['index_bytes_per_document']:.0f} bytes per document, grouped from the "
+        f"spill a share of the bands at a time); "
         f"spilled {stats['spill_bytes'] / 2**20:,.1f} MiB; {int(stats['pairs']):,} verified pairs",
         err=True,
     )

@@ -23,12 +23,15 @@ def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
             x = parent[x]
         return x
 
+    linked: set[int] = set()  # only these can be in a component of two or more
     for a, b in edges:
+        linked.add(a)
+        linked.add(b)
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[int, list[int]] = {}
-    for i in range(n):
+    for i in sorted(linked):
         groups.setdefault(find(i), []).append(i)
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
 

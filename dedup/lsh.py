@@ -126,6 +126,19 @@ def key_candidates(
     max_bucket: int | None = None,
 ) -> npt.NDArray[np.int64]:
     """`candidates` from band keys already made (`band_keys`): shape (rows, bands)."""
+    codes = candidate_codes(keys, valid, labels=labels, max_bucket=max_bucket)
+    return decode_pairs(codes, keys.shape[0])
+
+
+def candidate_codes(
+    keys: npt.NDArray[np.uint64],
+    valid: npt.NDArray[np.bool_] | None = None,
+    *,
+    labels: npt.NDArray[np.int64] | None = None,
+    max_bucket: int | None = None,
+) -> npt.NDArray[np.int64]:
+    """`key_candidates` as distinct sorted codes i * rows + j. The codes of a split of
+    the bands (columns of `keys`), merged by `distinct`, are those of all the bands."""
     rows = np.arange(keys.shape[0], dtype=np.int64)
     n = np.int64(max(1, keys.shape[0]))
     if valid is not None:
@@ -136,7 +149,12 @@ def key_candidates(
         _bucket_pairs(keys[:, i : i + step], rows, n, labels, max_bucket)
         for i in range(0, keys.shape[1], step)
     ]
-    codes = distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    return distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+
+def decode_pairs(codes: npt.NDArray[np.int64], rows: int) -> npt.NDArray[np.int64]:
+    """Codes i * rows + j as pairs (i, j): shape (m, 2)."""
+    n = np.int64(max(1, rows))
     return np.stack([codes // n, codes % n], axis=1)
 
 

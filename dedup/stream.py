@@ -7,10 +7,11 @@ The same result as `pipeline.run` with passages off, computed differently:
 2. A second pass cuts the input into chunks; worker processes prepare each chunk
    (normalise, attribution, tokens, shingles, MinHash, band keys) while the main
    process reads the next ones (a few chunks in flight at most). Each chunk's shingle
-   hashes go to a spill directory on disk; memory keeps only each document's metadata,
-   attribution and band keys (bands x 8 bytes).
-3. Candidates come from the band keys; each is verified exactly against the shingle
-   sets, read back from the spill through a memory map.
+   hashes and band keys go to a spill directory on disk; memory keeps only each
+   document's metadata and attribution.
+3. Candidates come from the band keys, each worker grouping a share of the bands
+   (memory-mapped from the spill, bands x 8 bytes per document); each candidate is
+   verified exactly against the shingle sets, read back from the spill the same way.
 
 The spill directory (kept with `dedup scan --spill-dir DIR`) holds, all little-endian:
 
@@ -50,7 +51,7 @@ from dedup.cluster import clusters
 from dedup.config import DedupConfig
 from dedup.errors import InputError
 from dedup.io import Checker, Fields, Piece, ReadLog, parse_piece
-from dedup.lsh import band_keys, banding, key_candidates
+from dedup.lsh import BAND_CELLS, band_keys, banding, candidate_codes, decode_pairs
 from dedup.sketch import flat_signatures
 from dedup.types import Doc, Pair, Report
 from dedup.verify import accept, overlap
@@ -178,8 +179,9 @@ class _Spill:
     def add(self, ids: list[str], part: _Prepared) -> None:
         # What json.dumps(i, ensure_ascii=False) gives for a string, without its dispatch.
         self.ids.write("".join(encode_basestring(i) + "\n" for i in ids))
-        self.shingles.write(part.shingles.astype("<u8", copy=False).tobytes())
-        self.bands.write(part.keys.astype("<u8", copy=False).tobytes())
+        # Written from the arrays' own memory (a copy by `tobytes` costs fresh pages).
+        self.shingles.write(np.ascontiguousarray(part.shingles, dtype="<u8").data)
+        self.bands.write(np.ascontiguousarray(part.keys, dtype="<u8").data)
         ends = self.offsets[-1] + np.cumsum(part.lengths)
         self.offsets.extend(ends.tolist())
 
@@ -208,9 +210,8 @@ class _Spill:
         return offsets
 
 
-def _verify(pairs: npt.NDArray[np.int64], root: str) -> list[tuple[int, int, float, float]]:
-    """Exact Jaccard and containment of candidate pairs, from the spill at `root`;
-    the pairs `accept` takes."""
+def _spilled(root: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """The offsets and the shingles (memory-mapped) of the spill at `root`."""
     if _STATE.get("spill") != root:
         offsets = np.fromfile(Path(root) / "offsets.i64", dtype="<i8")
         shingles = (
@@ -219,7 +220,34 @@ def _verify(pairs: npt.NDArray[np.int64], root: str) -> list[tuple[int, int, flo
             else np.empty(0, dtype=np.uint64)
         )
         _STATE.update(spill=root, offsets=offsets, shingles=shingles)
-    offsets, shingles = _STATE["offsets"], _STATE["shingles"]
+    return _STATE["offsets"], _STATE["shingles"]
+
+
+def _candidates(share: tuple[int, int], root: str) -> npt.NDArray[np.int64]:
+    """The candidate codes (`lsh.candidate_codes`) of bands `share[0]` to `share[1]`
+    of the spill at `root`, read from its band keys."""
+    offsets, _ = _spilled(root)
+    n = len(offsets) - 1
+    bands = banding(_STATE["cfg"].lsh).bands
+    if n < 2:
+        return np.empty(0, dtype=np.int64)
+    keys = np.memmap(Path(root) / "bands.u64", dtype="<u8", mode="r", shape=(n, bands))
+    lo, hi = share
+    return candidate_codes(keys[:, lo:hi], np.diff(offsets) > 0)
+
+
+def _band_shares(documents: int, bands: int, workers: int) -> list[tuple[int, int]]:
+    """Bands cut into shares for `_candidates`: two per worker at least, and no more
+    keys in one than `lsh.candidate_codes` sorts at once."""
+    most = max(1, BAND_CELLS // max(1, documents))
+    width = max(1, min(most, -(-bands // (2 * workers))))
+    return [(lo, min(bands, lo + width)) for lo in range(0, bands, width)]
+
+
+def _verify(pairs: npt.NDArray[np.int64], root: str) -> list[tuple[int, int, float, float]]:
+    """Exact Jaccard and containment of candidate pairs, from the spill at `root`;
+    the pairs `accept` takes."""
+    offsets, shingles = _spilled(root)
     cfg: DedupConfig = _STATE["cfg"]
     out = []
     for i, j in pairs.tolist():
@@ -301,8 +329,8 @@ def scan(
 
     With `spill_dir`, the spill files stay there (see the module docstring); otherwise
     they go to a temporary directory, removed at the end. `stats` receives the sizes
-    of what was kept: documents, candidates, index bytes (the band keys in memory) and
-    spill bytes.
+    of what was kept: documents, candidates, index bytes (the band keys, which the
+    workers group a share of the bands at a time) and spill bytes.
     """
     workers = workers or os.cpu_count() or 1
     fields = fields or Fields()
@@ -326,7 +354,6 @@ def scan(
             chars: dict[str, int] = {}
             norm_chars: list[int] = []
             found_attr: dict[str, tuple[Attribution, ...]] = {}
-            keys: list[npt.NDArray[np.uint64]] = []
             again = Checker("skip")  # the first pass failed or logged already
             for part in _ordered(pool, _prepare, read(), chrome):
                 keep = np.array(
@@ -342,24 +369,27 @@ def scan(
                     chars[d.id] = n
                     found_attr[d.id] = attr
                 norm_chars += part.norm_chars
-                keys.append(part.keys)
                 if progress is not None:
                     progress(len(docs))
-            offsets = spill.close()
+            spill.close()
+            # Each worker groups a share of the bands, read from the spill.
             band = banding(cfg.lsh)
-            all_keys = np.concatenate(keys) if keys else np.empty((0, band.bands), dtype=np.uint64)
-            cands = key_candidates(all_keys, np.diff(offsets) > 0)
+            shares = _band_shares(len(metas), band.bands, workers)
+            found_codes = list(_ordered(pool, _candidates, shares, str(root)))
+            codes = distinct(np.concatenate(found_codes)) if found_codes else np.empty(0, np.int64)
+            cands = decode_pairs(codes, len(metas))
             found = []
             chunks = (cands[k : k + VERIFY] for k in range(0, len(cands), VERIFY))
             for verified in _ordered(pool, _verify, chunks, str(root)):
                 found += verified
         if stats is not None:
             spilled = sum(f.stat().st_size for f in root.iterdir())
+            key_bytes = len(metas) * band.bands * 8
             stats(
                 {
                     "documents": len(metas),
-                    "index_bytes": all_keys.nbytes,
-                    "index_bytes_per_document": all_keys.nbytes / max(1, len(metas)),
+                    "index_bytes": key_bytes,
+                    "index_bytes_per_document": key_bytes / max(1, len(metas)),
                     "spill_bytes": spilled,
                     "pairs": len(found),
                 }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
@@ -104,3 +106,20 @@ def test_key_candidates_when_different_keys_share_their_top_bits(collide: bool) 
         runs = ordered[band][np.r_[True, ordered[band][1:] != ordered[band][:-1]]]
         assert len(set(runs.tolist())) == len(runs)  # each key in one run
         assert np.array_equal(keys[order[band], band], ordered[band])
+
+
+def test_candidate_codes_of_a_split_of_the_bands_merge_to_those_of_all() -> None:
+    """The streaming scan groups a share of the bands in each worker and merges the
+    codes: the merge must be `key_candidates` of every band."""
+    from dedup import lsh
+    from dedup.arrays import distinct
+
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 5, size=(60, 7)).astype(np.uint64)
+    valid = rng.random(60) > 0.1
+    whole = lsh.key_candidates(keys, valid)
+    assert len(whole) and not (~valid[whole]).any()
+    for cuts in ([0, 7], [0, 1, 7], [0, 3, 4, 6, 7], list(range(8))):
+        parts = [lsh.candidate_codes(keys[:, lo:hi], valid) for lo, hi in itertools.pairwise(cuts)]
+        merged = lsh.decode_pairs(distinct(np.concatenate(parts)), len(keys))
+        assert merged.tolist() == whole.tolist()

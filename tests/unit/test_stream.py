@@ -139,3 +139,28 @@ def test_a_repeated_id_left_out_does_not_count_towards_chrome() -> None:
     assert len(log.skipped) == 1 and "duplicate id" in log.skipped[0]
     assert to_json(got) == to_json(run(docs, DedupConfig.build(passages=False)))
     assert not any(a.kind == "boilerplate" for d in docs for a in got.attribution[d.id])
+
+
+@pytest.mark.parametrize(("documents", "band_cells"), [(10, 1 << 22), (1000, 2000), (10, 1)])
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_band_shares_cover_every_band_once(
+    documents: int, band_cells: int, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "BAND_CELLS", band_cells)
+    shares = stream._band_shares(documents, 32, workers)
+    assert [b for lo, hi in shares for b in range(lo, hi)] == list(range(32))
+    assert len(shares) >= min(32, 2 * workers)  # every worker has work
+    assert all((hi - lo) * documents <= max(band_cells, documents) for lo, hi in shares)
+
+
+def test_stream_with_one_band_per_share_gives_the_report_of_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dedup.pipeline import run
+
+    monkeypatch.setattr(stream, "BAND_CELLS", 1)  # a share per band
+    docs = corpus(60)
+    cfg = DedupConfig.build(passages=False)
+    got = stream.scan(lambda: stream.pieces_of(docs, 17), cfg, workers=1)
+    assert got.pairs
+    assert to_json(got) == to_json(run(docs, cfg))

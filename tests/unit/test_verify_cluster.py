@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.cluster import clusters, components, representative
 from dedup.config import VerifyConfig
@@ -39,6 +41,36 @@ def test_accept_by_containment_only_when_asked() -> None:
 def test_components_transitive_and_ordered() -> None:
     assert components(5, [(3, 4), (0, 4)]) == [[0, 3, 4]]
     assert components(3, []) == []
+
+
+@given(
+    st.integers(1, 30).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40),
+        )
+    )
+)
+def test_components_are_the_connected_groups_of_two_or_more(case: tuple) -> None:
+    n, edges = case
+    neighbours: dict[int, set[int]] = {i: set() for i in range(n)}
+    for a, b in edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    seen: set[int] = set()
+    expected = []
+    for i in range(n):  # each group by a walk from its smallest member
+        if i in seen:
+            continue
+        group, todo = {i}, [i]
+        while todo:
+            for j in neighbours[todo.pop()] - group:
+                group.add(j)
+                todo.append(j)
+        seen |= group
+        if len(group) > 1:
+            expected.append(sorted(group))
+    assert components(n, edges) == expected
 
 
 def test_representative_prefers_earliest_date_then_longest() -> None:
