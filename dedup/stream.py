@@ -7,8 +7,9 @@ The same result as `pipeline.run` with passages off, computed differently:
 2. A second pass cuts the input into chunks; worker processes prepare each chunk
    (normalise, attribution, tokens, shingles, MinHash, band keys) while the main
    process reads the next ones (a few chunks in flight at most). Each chunk's shingle
-   hashes and band keys go to a spill directory on disk; memory keeps only each
-   document's metadata and attribution.
+   hashes and band keys go to a spill directory on disk (the worker writes the hashes
+   to a part file, which the main process appends to the spill by the kernel's copy
+   and removes); memory keeps only each document's metadata and attribution.
 3. Candidates come from the band keys, each worker grouping a share of the bands
    (memory-mapped from the spill, bands x 8 bytes per document); each candidate is
    verified exactly against the shingle sets, read back from the spill the same way.
@@ -23,6 +24,9 @@ The spill directory (kept with `dedup scan --spill-dir DIR`) holds, all little-e
 * ``shingles.u64``: each document's shingle hashes (uint64) in text order, repeats kept
   (the set is their distinct values), concatenated;
 * ``bands.u64``: n x b uint64 band keys, row by row (`lsh.band_keys`).
+
+While the scan runs, it also holds the workers' ``part-K.u64`` files (chunk K's shingle
+hashes, not yet appended).
 """
 
 from __future__ import annotations
@@ -70,12 +74,15 @@ VERIFY = 20_000
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """What a worker sends back for one piece of input: every record (documents
-    without their texts), then the preparation of its documents, in order."""
+    without their texts), then the preparation of its documents, in order. Their
+    shingle hashes, end to end, are in the file `part` (the worker wrote them, so
+    that they cross no pipe), the documents' `ranges` of it in bytes."""
 
     items: list[tuple[Doc | InputError, str]]
     chars: list[int]
     lengths: npt.NDArray[np.int64]
-    shingles: npt.NDArray[np.uint64]
+    part: str
+    ranges: list[tuple[int, int]]
     keys: npt.NDArray[np.uint64]
     norm_chars: list[int]
     attribution: list[tuple[Attribution, ...]]
@@ -84,14 +91,15 @@ class _Prepared:
         """The preparation of the documents `keep` marks (the records stay)."""
         if keep.all():
             return self
-        ends = np.cumsum(self.lengths)
+        ends = 8 * np.cumsum(self.lengths)
+        starts = ends - 8 * self.lengths
         rows = np.flatnonzero(keep)
-        parts = [self.shingles[ends[i] - self.lengths[i] : ends[i]] for i in rows.tolist()]
         return _Prepared(
             self.items,
             [self.chars[i] for i in rows],
             self.lengths[rows],
-            np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64),
+            self.part,
+            list(zip(starts[rows].tolist(), ends[rows].tolist(), strict=True)),
             self.keys[rows],
             [self.norm_chars[i] for i in rows],
             [self.attribution[i] for i in rows],
@@ -141,11 +149,14 @@ def _count(piece: Piece) -> _Counted:
     return _Counted(out, outlets)
 
 
-def _prepare(piece: Piece, chrome: dict[str, set[str]]) -> _Prepared:
-    """Pass 2 of a piece: its documents prepared, down to band keys."""
+def _prepare(numbered: tuple[int, Piece], chrome: dict[str, set[str]], root: str) -> _Prepared:
+    """Pass 2 of the piece numbered k: its documents prepared, down to band keys; their
+    shingle hashes written to the file part-k.u64 of the spill directory `root`."""
     from dedup.pipeline import prepare_batch
 
     cfg: DedupConfig = _STATE["cfg"]
+    k, piece = numbered
+    part = str(Path(root) / f"part-{k:08d}.u64")
     items = parse_piece(piece, _STATE["fields"])
     docs = [d for d, _ in items if isinstance(d, Doc)]
     prepared = prepare_batch(docs, cfg, chrome, sets=False)
@@ -154,15 +165,34 @@ def _prepare(piece: Piece, chrome: dict[str, set[str]]) -> _Prepared:
         np.concatenate([p.shingles for p in prepared]) if prepared else np.empty(0, dtype=np.uint64)
     )
     keys = band_keys(flat_signatures(flat, lengths, cfg.lsh), banding(cfg.lsh))
+    try:
+        with open(part, "wb") as fh:
+            fh.write(np.ascontiguousarray(flat, dtype="<u8").data)
+    except OSError as exc:
+        raise InputError(part, f"cannot write the spill: {exc.strerror or exc}") from exc
     return _Prepared(
         [(_meta(d) if isinstance(d, Doc) else d, where) for d, where in items],
         [len(d.text) for d in docs],
         lengths,
-        flat,
+        part,
+        [(0, 8 * len(flat))],
         keys,
         [len(p.norm.text) for p in prepared],
         [p.attribution for p in prepared],
     )
+
+
+def _copy(name: str, src: int, dst: int, start: int, size: int) -> None:
+    """Bytes `start` to `start + size` of the file `src` (named `name`) appended to
+    `dst` (at its position), by the kernel where it can."""
+    while size:
+        try:
+            done = os.copy_file_range(src, dst, size, start)
+        except OSError:  # another file system, or no such call: through a buffer
+            done = os.write(dst, os.pread(src, min(size, 1 << 24), start))
+        if not done:
+            raise InputError(name, "the spill file changed while it was read")
+        start, size = start + done, size - done
 
 
 class _Spill:
@@ -172,15 +202,18 @@ class _Spill:
         self.root, self.cfg = root, cfg
         root.mkdir(parents=True, exist_ok=True)
         self.ids = (root / "ids.jsonl").open("w", encoding="utf-8")
-        self.shingles = (root / "shingles.u64").open("wb")
+        self.shingles = (root / "shingles.u64").open("wb", buffering=0)
         self.bands = (root / "bands.u64").open("wb")
         self.offsets = [0]
 
     def add(self, ids: list[str], part: _Prepared) -> None:
         # What json.dumps(i, ensure_ascii=False) gives for a string, without its dispatch.
         self.ids.write("".join(encode_basestring(i) + "\n" for i in ids))
-        # Written from the arrays' own memory (a copy by `tobytes` costs fresh pages).
-        self.shingles.write(np.ascontiguousarray(part.shingles, dtype="<u8").data)
+        with open(part.part, "rb") as src:
+            for start, end in part.ranges:
+                _copy(part.part, src.fileno(), self.shingles.fileno(), start, end - start)
+        os.unlink(part.part)
+        # Written from the array's own memory (a copy by `tobytes` costs fresh pages).
         self.bands.write(np.ascontiguousarray(part.keys, dtype="<u8").data)
         ends = self.offsets[-1] + np.cumsum(part.lengths)
         self.offsets.extend(ends.tolist())
@@ -355,7 +388,7 @@ def scan(
             norm_chars: list[int] = []
             found_attr: dict[str, tuple[Attribution, ...]] = {}
             again = Checker("skip")  # the first pass failed or logged already
-            for part in _ordered(pool, _prepare, read(), chrome):
+            for part in _ordered(pool, _prepare, enumerate(read()), chrome, str(root)):
                 keep = np.array(
                     [again(item) is not None for item in part.items if isinstance(item[0], Doc)],
                     dtype=bool,

@@ -80,6 +80,8 @@ def test_spill_files_follow_the_documented_format(tmp_path: Path) -> None:
     shingles = np.fromfile(spill / "shingles.u64", dtype="<u8")
     bands = np.fromfile(spill / "bands.u64", dtype="<u8").reshape(40, band.bands)
     assert offsets[0] == 0 and offsets[-1] == len(shingles)
+    files = ["bands.u64", "ids.jsonl", "meta.json", "offsets.i64", "shingles.u64"]
+    assert sorted(f.name for f in spill.iterdir()) == files  # no workers' parts left
     # Each document's chrome is only known from all of them: prepare it the same way.
     from dedup.attribution import recurring_lines
 
@@ -164,3 +166,39 @@ def test_stream_with_one_band_per_share_gives_the_report_of_run(
     got = stream.scan(lambda: stream.pieces_of(docs, 17), cfg, workers=1)
     assert got.pairs
     assert to_json(got) == to_json(run(docs, cfg))
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_spill_leaves_out_the_shingles_of_records_left_out(
+    tmp_path: Path, kernel_copy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers write each piece's shingles to a part file; the main process copies the
+    documents it keeps (here all but a repeated id) into shingles.u64, by the kernel or,
+    where the file system cannot, through a buffer."""
+    if not kernel_copy:
+
+        def refuse(*args: object) -> int:
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(stream.os, "copy_file_range", refuse)
+    docs = corpus(40)
+    repeated = Doc(docs[3].id, docs[30].text + " زيادة", outlet=docs[30].outlet)
+    given = [*docs[:20], repeated, *docs[20:]]
+    cfg = DedupConfig.build(passages=False)
+    spill = tmp_path / "spill"
+    log = ReadLog()
+    stream.scan(
+        lambda: stream.pieces_of(given, 9), cfg, workers=1, spill_dir=spill, errors="skip", log=log
+    )
+    assert len(log.skipped) == 1
+    ids = [json.loads(line) for line in (spill / "ids.jsonl").read_text().splitlines()]
+    assert ids == [d.id for d in docs]
+    offsets = np.fromfile(spill / "offsets.i64", dtype="<i8")
+    shingles = np.fromfile(spill / "shingles.u64", dtype="<u8")
+    from dedup.attribution import recurring_lines
+
+    chrome = recurring_lines([(d.text, d.outlet) for d in docs])
+    for k, d in enumerate(docs):
+        p = prepare(d, cfg, chrome.get(d.outlet or ""))
+        assert np.array_equal(distinct(shingles[offsets[k] : offsets[k + 1]]), p.shingles)
+    assert offsets[-1] == len(shingles)
