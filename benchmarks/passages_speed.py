@@ -9,6 +9,8 @@ and prints the median seconds of each and the ratio of the default to passages o
 (the goal is at most 3x). The timed runs follow one run of each mode (the first with
 passages, timed apart: it looks up every word's stem, which later runs find cached).
 A fixed Python loop timed before and after tells how fast the host ran meanwhile.
+numpy's arrays go on small pages, as in the command line (`dedup.memory`); `--huge-pages`
+leaves numpy's default (huge pages advised for arrays of 4 MiB or more).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import replace
 from common import print_table, python_loop, saudinewsnet, save, timer
 
 from dedup.config import DedupConfig
+from dedup.memory import small_pages
 from dedup.pipeline import run
 from dedup.types import Doc
 
@@ -28,7 +31,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--huge-pages",
+        action="store_true",
+        help="leave numpy advising huge pages (the command line turns that off)",
+    )
     args = ap.parse_args()
+    small = not args.huge_pages and small_pages()
     host_before = python_loop()
     items = saudinewsnet(args.docs)
     docs = [Doc(f"{i}", x["content"], outlet=x["source"]) for i, x in enumerate(items)]
@@ -63,7 +72,8 @@ def main() -> None:
         [k, f"{med[k]:.2f}", f"{best[k]:.2f}", f"{len(docs) / med[k]:.0f}", str(found[k])]
         for k in med
     ]
-    print(f"{len(docs)} SaudiNewsNet articles, {args.repeat} runs each, interleaved")
+    memory = "numpy's arrays on small pages" if small else "numpy's default pages"
+    print(f"{len(docs)} SaudiNewsNet articles, {args.repeat} runs each, interleaved; {memory}")
     print_table(rows, ["mode", "median s", "min s", "docs/s", "passages"])
     print(f"ratio passages / --no-passages: {ratio:.2f}x (medians), {ratio_best:.2f}x (minima)")
     one = med["passages, --workers 1"] / med["--no-passages"]
@@ -85,6 +95,7 @@ def main() -> None:
             "ratio_one_process": one,
             "first_run": first,
             "python_loop": [host_before, host_after],
+            "small_pages": small,
         },
     )
 

@@ -56,6 +56,7 @@ from dedup.config import DedupConfig
 from dedup.errors import InputError
 from dedup.io import Checker, Fields, Piece, ReadLog, parse_piece
 from dedup.lsh import BAND_CELLS, band_keys, banding, candidate_codes, decode_pairs
+from dedup.memory import small_pages
 from dedup.sketch import flat_signatures
 from dedup.types import Doc, Pair, Report
 from dedup.verify import accept, overlap
@@ -112,6 +113,11 @@ _STATE: dict[str, Any] = {}
 def _init(cfg: DedupConfig, fields: Fields) -> None:
     _STATE.clear()
     _STATE["cfg"], _STATE["fields"] = cfg, fields
+
+
+def _init_worker(cfg: DedupConfig, fields: Fields) -> None:
+    small_pages()  # a process of ours (dedup.memory)
+    _init(cfg, fields)
 
 
 def _meta(doc: Doc) -> Doc:
@@ -338,7 +344,8 @@ def _pool(
         yield None
         return
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, ctx, initializer=_init, initargs=(cfg, fields)) as pool:
+    pool = ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(cfg, fields))
+    with pool:
         yield pool, workers
 
 
