@@ -19,6 +19,7 @@ to do. The command line calls it at start, and its worker processes inherit it
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,11 +28,15 @@ def small_pages() -> bool:
     """Stop numpy advising huge pages for its arrays (see the module docstring);
     whether the advice is now off (False where numpy has no such switch or the
     environment chose)."""
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
-        return False
-    core = getattr(np, "_core", None) or getattr(np, "core", None)
-    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if switch is None:
+    switch = advice_switch()
+    if switch is None or "NUMPY_MADVISE_HUGEPAGE" in os.environ:
         return False
     switch(False)
     return True
+
+
+def advice_switch() -> Callable[[bool], bool] | None:
+    """numpy's switch of its huge-page advice (it returns the setting before), where
+    this numpy has one (numpy 1.19 and later, `numpy.core` before 2.0)."""
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    return getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)

@@ -171,11 +171,8 @@ def _prepare(numbered: tuple[int, Piece], chrome: dict[str, set[str]], root: str
         np.concatenate([p.shingles for p in prepared]) if prepared else np.empty(0, dtype=np.uint64)
     )
     keys = band_keys(flat_signatures(flat, lengths, cfg.lsh), banding(cfg.lsh))
-    try:
-        with open(part, "wb") as fh:
-            fh.write(np.ascontiguousarray(flat, dtype="<u8").data)
-    except OSError as exc:
-        raise InputError(part, f"cannot write the spill: {exc.strerror or exc}") from exc
+    with _spill_errors(Path(root)), open(part, "wb") as fh:
+        fh.write(np.ascontiguousarray(flat, dtype="<u8").data)
     return _Prepared(
         [(_meta(d) if isinstance(d, Doc) else d, where) for d, where in items],
         [len(d.text) for d in docs],
@@ -201,31 +198,46 @@ def _copy(name: str, src: int, dst: int, start: int, size: int) -> None:
         start, size = start + done, size - done
 
 
+@contextmanager
+def _spill_errors(root: Path) -> Iterator[None]:
+    """A failed write to the spill (a full disk) as an `InputError` naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(str(root), f"cannot write the spill: {exc.strerror or exc}") from exc
+
+
 class _Spill:
     """The spill directory being written (see the module docstring)."""
 
     def __init__(self, root: Path, cfg: DedupConfig):
         self.root, self.cfg = root, cfg
-        root.mkdir(parents=True, exist_ok=True)
-        self.ids = (root / "ids.jsonl").open("w", encoding="utf-8")
-        self.shingles = (root / "shingles.u64").open("wb", buffering=0)
-        self.bands = (root / "bands.u64").open("wb")
+        with _spill_errors(root):
+            root.mkdir(parents=True, exist_ok=True)
+            self.ids = (root / "ids.jsonl").open("w", encoding="utf-8")
+            self.shingles = (root / "shingles.u64").open("wb", buffering=0)
+            self.bands = (root / "bands.u64").open("wb")
         self.offsets = [0]
 
     def add(self, ids: list[str], part: _Prepared) -> None:
-        # What json.dumps(i, ensure_ascii=False) gives for a string, without its dispatch.
-        self.ids.write("".join(encode_basestring(i) + "\n" for i in ids))
-        with open(part.part, "rb") as src:
-            for start, end in part.ranges:
-                _copy(part.part, src.fileno(), self.shingles.fileno(), start, end - start)
-        os.unlink(part.part)
-        # Written from the array's own memory (a copy by `tobytes` costs fresh pages).
-        self.bands.write(np.ascontiguousarray(part.keys, dtype="<u8").data)
+        with _spill_errors(self.root):
+            # What json.dumps(i, ensure_ascii=False) gives for a string, without its dispatch.
+            self.ids.write("".join(encode_basestring(i) + "\n" for i in ids))
+            with open(part.part, "rb") as src:
+                for start, end in part.ranges:
+                    _copy(part.part, src.fileno(), self.shingles.fileno(), start, end - start)
+            os.unlink(part.part)
+            # Written from the array's own memory (a copy by `tobytes` costs fresh pages).
+            self.bands.write(np.ascontiguousarray(part.keys, dtype="<u8").data)
         ends = self.offsets[-1] + np.cumsum(part.lengths)
         self.offsets.extend(ends.tolist())
 
-    def close(self) -> npt.NDArray[np.int64]:
-        """Finish the files; the offsets."""
+    def close(self) -> None:
+        """Finish the files."""
+        with _spill_errors(self.root):
+            self._close()
+
+    def _close(self) -> None:
         for fh in (self.ids, self.shingles, self.bands):
             fh.close()
         offsets = np.array(self.offsets, dtype=np.int64)
@@ -246,7 +258,6 @@ class _Spill:
             },
         }
         (self.root / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        return offsets
 
 
 def _spilled(root: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:

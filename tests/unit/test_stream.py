@@ -16,6 +16,7 @@ from dedup import stream
 from dedup.arrays import distinct
 from dedup.cli import app
 from dedup.config import DedupConfig
+from dedup.errors import InputError
 from dedup.io import ReadLog
 from dedup.lsh import band_keys, banding
 from dedup.pipeline import prepare
@@ -202,3 +203,17 @@ def test_spill_leaves_out_the_shingles_of_records_left_out(
         p = prepare(d, cfg, chrome.get(d.outlet or ""))
         assert np.array_equal(distinct(shingles[offsets[k] : offsets[k + 1]]), p.shingles)
     assert offsets[-1] == len(shingles)
+
+
+def test_a_spill_that_cannot_be_written_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk under the spill: one message naming it, not a traceback."""
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(stream, "_copy", full)
+    cfg = DedupConfig.build(passages=False)
+    with pytest.raises(InputError, match="cannot write the spill: No space left on device"):
+        stream.scan(lambda: stream.pieces_of(corpus(20), 9), cfg, workers=1, spill_dir=tmp_path)
