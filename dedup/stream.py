@@ -188,9 +188,12 @@ def _prepare(numbered: tuple[int, Piece], chrome: dict[str, set[str]], root: str
 def _copy(name: str, src: int, dst: int, start: int, size: int) -> None:
     """Bytes `start` to `start + size` of the file `src` (named `name`) appended to
     `dst` (at its position), by the kernel where it can."""
+    kernel = getattr(os, "copy_file_range", None)  # Linux only
     while size:
         try:
-            done = os.copy_file_range(src, dst, size, start)
+            if kernel is None:
+                raise OSError("no copy_file_range")
+            done = kernel(src, dst, size, start)
         except OSError:  # another file system, or no such call: through a buffer
             done = os.write(dst, os.pread(src, min(size, 1 << 24), start))
         if not done:
