@@ -190,11 +190,13 @@ def _copy(name: str, src: int, dst: int, start: int, size: int) -> None:
     `dst` (at its position), by the kernel where it can."""
     kernel = getattr(os, "copy_file_range", None)  # Linux only
     while size:
-        try:
-            if kernel is None:
-                raise OSError("no copy_file_range")
-            done = kernel(src, dst, size, start)
-        except OSError:  # another file system, or no such call: through a buffer
+        done = None
+        if kernel is not None:
+            try:
+                done = kernel(src, dst, size, start)
+            except OSError:  # a file system that cannot: through a buffer from now on
+                kernel = None
+        if done is None:
             done = os.write(dst, os.pread(src, min(size, 1 << 24), start))
         if not done:
             raise InputError(name, "the spill file changed while it was read")
