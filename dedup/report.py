@@ -190,14 +190,25 @@ def to_csv(report: Report) -> str:
     return buf.getvalue()
 
 
+class _Columns(dict[str, int]):
+    """Terminal columns of each character, looked up in `unicodedata` once per
+    character (a report measures the same few hundred characters again and again)."""
+
+    def __missing__(self, ch: str) -> int:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            cols = 0
+        else:
+            cols = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        self[ch] = cols
+        return cols
+
+
+_COLUMNS = _Columns()
+
+
 def width(text: str) -> int:
     """Terminal columns `text` takes: combining marks 0, wide East Asian 2, others 1."""
-    total = 0
-    for ch in text:
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        total += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return total
+    return sum(map(_COLUMNS.__getitem__, text))
 
 
 def clip(text: str, cols: int) -> str:
@@ -277,15 +288,19 @@ def to_table(report: Report) -> str:
 def wrap(text: str, cols: int) -> list[str]:
     """Words of `text` in lines of at most `cols` columns (a longer word is cut)."""
     out: list[str] = []
-    line = ""
+    line, used = "", 0  # the line so far and its columns (a space takes one)
     for word in text.split():
-        cand = f"{line} {word}" if line else word
-        if width(cand) <= cols:
-            line = cand
+        cols_word = width(word)
+        if line and used + 1 + cols_word <= cols:
+            line, used = f"{line} {word}", used + 1 + cols_word
+            continue
+        if not line and cols_word <= cols:
+            line, used = word, cols_word
             continue
         if line:
             out.append(line)
         line = clip(word, cols)
+        used = width(line)
     if line:
         out.append(line)
     return out or [""]
