@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from dedup.arrays import distinct, grouped
+from dedup.arrays import distinct, every_character, grouped
 from dedup.config import ShingleConfig
 from dedup.types import Normalised, Tokens
 
@@ -92,8 +92,7 @@ def tokenise(norm: Normalised, cfg: ShingleConfig) -> Tokens:
 def _word_table() -> npt.NDArray[np.bool_]:
     """Whether each code point is a word character (as `_word_re` decides)."""
     table = np.zeros(0x110000, dtype=bool)
-    every = "".join(map(chr, range(0x110000)))
-    for m in _word_re().finditer(every):
+    for m in _word_re().finditer(every_character()):
         table[m.start() : m.end()] = True
     return table
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dedup import arrays
-from dedup.arrays import distinct, distinct_counts, distinct_inverse
+from dedup.arrays import distinct, distinct_counts, distinct_inverse, every_character
 
 
 def _check(values: np.ndarray) -> None:
@@ -143,3 +143,10 @@ def test_grouped_puts_equal_values_side_by_side_even_when_top_bits_collide() -> 
     for row in ordered:
         starts = row[np.r_[True, row[1:] != row[:-1]]]
         assert len(set(starts.tolist())) == len(starts)
+
+
+def test_every_character_is_every_code_point_in_order() -> None:
+    every = every_character()
+    assert len(every) == 0x110000
+    for c in (0, 0x41, 0x627, 0xD800, 0xDFFF, 0xFFFF, 0x10000, 0x10FFFF):
+        assert every[c] == chr(c)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import unicodedata
+
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -249,3 +252,15 @@ def test_documents_pickle_as_they_were() -> None:
 
     for doc in (Doc("a", "نص"), Doc("b", "t", "f.jsonl:3", "okaz", "2015-08-01", "T", "http://x")):
         assert pickle.loads(pickle.dumps(doc)) == doc
+
+
+def test_mark_table_is_every_mark_and_the_underscore() -> None:
+    from dedup.attribution import _mark_or_underscore
+
+    table = _mark_or_underscore()
+    expect = np.zeros(0x110000, dtype=bool)
+    expect[ord("_")] = True
+    for c in range(0x110000):
+        if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me"):
+            expect[c] = True
+    assert np.array_equal(table, expect)

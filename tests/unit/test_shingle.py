@@ -57,3 +57,13 @@ def test_shingle_hashes_are_stable_across_versions() -> None:
     got = shingles(normalise("the quick brown fox"), ShingleConfig(size=2)).tolist()
     assert len(got) == 3
     assert got == sorted(got)
+
+
+def test_word_table_marks_what_the_word_pattern_matches() -> None:
+    from dedup.shingle import _word_re, _word_table
+
+    expect = np.zeros(0x110000, dtype=bool)
+    for m in _word_re().finditer("".join(map(chr, range(0x110000)))):
+        expect[m.start() : m.end()] = True
+    assert np.array_equal(_word_table(), expect)
+    assert _word_table()[ord("ك")] and not _word_table()[ord(" ")]
