@@ -519,13 +519,6 @@ def _caption_credit(text: str, s: int, e: int, inside: list[_Name]) -> Attributi
     return None
 
 
-@lru_cache(maxsize=4)
-def _more_words(n: int) -> re.Pattern[str]:
-    """Matches a line of more than `n` words (as `str.split` counts them) from its start,
-    without splitting the whole line."""
-    return re.compile(rf"\s*(?:\S+\s+){{{n}}}\S")
-
-
 class ChromeCounter:
     """Counts each outlet's short lines as documents go past, for `recurring_lines`.
 
@@ -549,11 +542,10 @@ class ChromeCounter:
         """The lines of `text` that count, white space collapsed, by their hash."""
         lines = {}
         longest = 40 * self.max_words  # no line of max_words words is longer
-        too_many = _more_words(self.max_words)
         for line in text.split("\n"):
-            if len(line) > longest or too_many.match(line):
+            if len(line) > longest:
                 continue
-            words = line.split()
+            words = line.split(None, self.max_words)  # no further than it takes to tell
             if words and len(words) <= self.max_words:
                 raw = " ".join(words)
                 lines[xxhash.xxh3_64_intdigest(raw.encode("utf-8", "surrogatepass"))] = raw

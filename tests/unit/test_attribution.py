@@ -237,12 +237,14 @@ def test_chrome_counted_a_piece_at_a_time_is_counted_as_document_by_document() -
     ),
     st.booleans(),
 )
-def test_more_words_counts_words_as_split_does(parts: list[tuple[str, str]], lead: bool) -> None:
-    from dedup.attribution import _more_words
+def test_short_lines_count_words_as_split_does(parts: list[tuple[str, str]], lead: bool) -> None:
+    from dedup.attribution import ChromeCounter
 
     line = (" " if lead else "") + "".join(w + s for w, s in parts)
-    for n in (0, 3, 15):
-        assert bool(_more_words(n).match(line)) == (len(line.split()) > n)
+    for n in (1, 3, 15):
+        words = line.split()
+        expect = {" ".join(words)} if 0 < len(words) <= n else set()
+        assert set(ChromeCounter(max_words=n).short_lines(line).values()) == expect
 
 
 def test_documents_pickle_as_they_were() -> None:
