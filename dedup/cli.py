@@ -224,7 +224,8 @@ def scan(
         int | None,
         typer.Option(
             help="Processes preparing documents (with --no-passages) or aligning "
-            "passages [default: every core].",
+            "passages [default: every core; with --no-passages, one for inputs of "
+            "4,000 records or fewer].",
             min=1,
         ),
     ] = None,

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, islice
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -70,6 +71,8 @@ CHUNK = 2000
 HEAD = 120
 #: Candidate pairs a worker verifies at once.
 VERIFY = 20_000
+#: Inputs of at most this many pieces are scanned in one process by default.
+FEW_PIECES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +383,8 @@ def scan(
     """Find near-duplicate documents in the input `read()` gives in pieces
     (`io.read_pieces`, or `pieces_of` for documents at hand). It is called twice and
     must give the same input each time. `workers` processes parse and prepare the
-    pieces (default: every core); bad records and repeated ids are dealt with as
+    pieces (default: every core, or this process alone when there are `FEW_PIECES`
+    pieces or fewer); bad records and repeated ids are dealt with as
     `read_docs` does, in input order, and logged once.
 
     With `spill_dir`, the spill files stay there (see the module docstring); otherwise
@@ -388,14 +392,20 @@ def scan(
     of what was kept: documents, candidates, index bytes (the band keys, which the
     workers group a share of the bands at a time) and spill bytes.
     """
-    workers = workers or os.cpu_count() or 1
+    pieces = iter(read())
+    if workers is None:
+        # A spawned worker imports dedup and builds its tables (0.5 s or more of CPU)
+        # before its first piece: for a few pieces, this process alone is done sooner.
+        head = list(islice(pieces, FEW_PIECES + 1))
+        workers = 1 if len(head) <= FEW_PIECES else os.cpu_count() or 1
+        pieces = chain(head, pieces)
     fields = fields or Fields()
     root = spill_dir or Path(tempfile.mkdtemp(prefix="dedup-spill-"))
     try:
         with _pool(workers, cfg, fields) as pool:
             check = Checker(errors, log)
             counter = ChromeCounter()
-            for counted in _ordered(pool, _count, read()):
+            for counted in _ordered(pool, _count, pieces):
                 passed = [check(item) is not None for item, _ in counted.items]
                 if all(passed):  # as a rule: the piece's counts as they are
                     for outlet, (many, counts, texts) in sorted(counted.outlets.items()):

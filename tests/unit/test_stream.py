@@ -220,3 +220,27 @@ def test_a_spill_that_cannot_be_written_is_an_input_error(
     cfg = DedupConfig.build(passages=False)
     with pytest.raises(InputError, match="cannot write the spill: No space left on device"):
         stream.scan(lambda: stream.pieces_of(corpus(20), 9), cfg, workers=1, spill_dir=tmp_path)
+
+
+def test_a_few_pieces_are_scanned_in_this_process_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Worker processes start slowly: an input of `FEW_PIECES` pieces or fewer is
+    scanned without them, unless workers are asked for; the report is the same."""
+    asked: list[int] = []
+    real = stream._pool
+
+    def pool(workers: int, cfg: DedupConfig, fields: object) -> object:
+        asked.append(workers)
+        return real(1, cfg, fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stream, "_pool", pool)
+    monkeypatch.setattr(stream.os, "cpu_count", lambda: 3)
+    docs = corpus(40)
+    cfg = DedupConfig.build(passages=False)
+    few = stream.scan(lambda: stream.pieces_of(docs, 20), cfg)  # two pieces
+    many = stream.scan(lambda: stream.pieces_of(docs, 13), cfg)  # four
+    asked_for = stream.scan(lambda: stream.pieces_of(docs, 20), cfg, workers=2)
+    assert stream.FEW_PIECES == 2
+    assert asked == [1, 3, 2]
+    assert to_json(few) == to_json(many) == to_json(asked_for)
