@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import unicodedata
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -211,6 +212,10 @@ def width(text: str) -> int:
     return sum(map(_COLUMNS.__getitem__, text))
 
 
+#: `width` of a word, remembered (news text repeats its words).
+_word_width = lru_cache(maxsize=1 << 16)(width)
+
+
 def clip(text: str, cols: int) -> str:
     """`text` on one line, cut to at most `cols` columns with an ellipsis."""
     text = " ".join(text.split())
@@ -290,7 +295,7 @@ def wrap(text: str, cols: int) -> list[str]:
     out: list[str] = []
     line, used = "", 0  # the line so far and its columns (a space takes one)
     for word in text.split():
-        cols_word = width(word)
+        cols_word = _word_width(word)
         if line and used + 1 + cols_word <= cols:
             line, used = f"{line} {word}", used + 1 + cols_word
             continue
