@@ -6,8 +6,8 @@ import csv
 import io
 import json
 import unicodedata
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from dedup.attribution import Attribution

@@ -244,3 +244,32 @@ def test_a_few_pieces_are_scanned_in_this_process_by_default(
     assert stream.FEW_PIECES == 2
     assert asked == [1, 3, 2]
     assert to_json(few) == to_json(many) == to_json(asked_for)
+
+
+def test_scan_leaves_its_records_out_of_garbage_collection_until_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each piece's records are frozen once taken in (`forked.freeze_more`); nothing
+    is left frozen afterwards."""
+    import gc
+
+    from dedup import forked
+
+    counts: list[int] = []
+    real = forked.freeze_more
+
+    def spy() -> None:
+        real()
+        counts.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(forked, "freeze_more", spy)
+    docs = corpus(40)
+    cfg = DedupConfig.build(passages=False)
+    before = gc.get_freeze_count()
+    report = stream.scan(lambda: stream.pieces_of(docs, 9), cfg, workers=1)
+    assert len(counts) == 2 * 5  # each of five pieces, in either pass
+    assert all(n > 0 for n in counts)  # (frozen objects freed meanwhile leave the count)
+    assert gc.get_freeze_count() == before == 0
+    assert report.pairs
+    forked.freeze_more()  # outside a scan: nothing
+    assert gc.get_freeze_count() == 0
