@@ -55,7 +55,7 @@ from dedup.attribution import Attribution, ChromeCounter
 from dedup.cluster import clusters
 from dedup.config import DedupConfig
 from dedup.errors import InputError
-from dedup.io import Checker, Fields, Piece, ReadLog, parse_piece
+from dedup.io import Checker, Fields, FileRange, Piece, ReadLog, parse_piece
 from dedup.lsh import BAND_CELLS, band_keys, banding, candidate_codes, decode_pairs
 from dedup.memory import small_pages
 from dedup.sketch import flat_signatures
@@ -332,6 +332,24 @@ def pieces_of(docs: Iterable[Doc], size: int = CHUNK) -> Iterator[Piece]:
 T = TypeVar("T")
 
 
+class _Seen:
+    """The pieces of a pass, kept while every one is a range of a file (a few
+    integers each), so that the next pass can take them again without reading the
+    input for its newlines."""
+
+    def __init__(self) -> None:
+        self.ranges: list[FileRange] | None = []
+
+    def note(self, pieces: Iterable[Piece]) -> Iterator[Piece]:
+        for piece in pieces:
+            if self.ranges is not None:
+                if isinstance(piece, FileRange):
+                    self.ranges.append(piece)
+                else:
+                    self.ranges = None
+            yield piece
+
+
 def _ordered(
     pool: tuple[ProcessPoolExecutor, int] | None,
     fn: Callable[..., T],
@@ -382,7 +400,8 @@ def scan(
 ) -> Report:
     """Find near-duplicate documents in the input `read()` gives in pieces
     (`io.read_pieces`, or `pieces_of` for documents at hand). It is called twice and
-    must give the same input each time. `workers` processes parse and prepare the
+    must give the same input each time (once, when every piece is a range of a file:
+    the second pass takes the same ranges). `workers` processes parse and prepare the
     pieces (default: every core, or this process alone when there are `FEW_PIECES`
     pieces or fewer); bad records and repeated ids are dealt with as
     `read_docs` does, in input order, and logged once.
@@ -409,7 +428,8 @@ def scan(
         with forked.frozen_heap(), _pool(workers, cfg, fields) as pool:
             check = Checker(errors, log)
             counter = ChromeCounter()
-            for counted in _ordered(pool, _count, pieces):
+            seen = _Seen()
+            for counted in _ordered(pool, _count, seen.note(pieces)):
                 passed = [check(item) is not None for item, _ in counted.items]
                 if all(passed):  # as a rule: the piece's counts as they are
                     for outlet, (many, counts, texts) in sorted(counted.outlets.items()):
@@ -426,7 +446,9 @@ def scan(
             norm_chars: list[int] = []
             found_attr: dict[str, tuple[Attribution, ...]] = {}
             again = Checker("skip")  # the first pass failed or logged already
-            for part in _ordered(pool, _prepare, enumerate(read()), chrome, str(root)):
+            # Ranges of files are taken again as they are (their newlines counted once).
+            second = seen.ranges if seen.ranges else read()
+            for part in _ordered(pool, _prepare, enumerate(second), chrome, str(root)):
                 keep = np.array(
                     [again(item) is not None for item in part.items if isinstance(item[0], Doc)],
                     dtype=bool,

@@ -6,6 +6,7 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,11 @@ from typer.testing import CliRunner
 
 from dedup import stream
 from dedup.arrays import distinct
+from dedup.attribution import ChromeCounter
 from dedup.cli import app
 from dedup.config import DedupConfig
 from dedup.errors import InputError
-from dedup.io import ReadLog
+from dedup.io import Piece, ReadLog
 from dedup.lsh import band_keys, banding
 from dedup.pipeline import prepare
 from dedup.report import to_csv, to_json, to_table
@@ -273,3 +275,62 @@ def test_scan_leaves_its_records_out_of_garbage_collection_until_it_ends(
     assert report.pairs
     forked.freeze_more()  # outside a scan: nothing
     assert gc.get_freeze_count() == 0
+
+
+def _jsonl(path: Path, docs: list[Doc]) -> None:
+    path.write_text(
+        "".join(
+            json.dumps(
+                {"id": d.id, "text": d.text, "outlet": d.outlet, "date": d.date}, ensure_ascii=False
+            )
+            + "\n"
+            for d in docs
+        ),
+        encoding="utf-8",
+    )
+
+
+def test_ranges_of_a_file_are_taken_again_without_reading_the_input_twice(
+    tmp_path: Path,
+) -> None:
+    from dedup.io import read_pieces
+
+    docs = corpus(40)
+    path = tmp_path / "in.jsonl"
+    _jsonl(path, docs)
+    calls: list[str] = []
+
+    def read_file() -> Iterator[Piece]:
+        calls.append("file")
+        return read_pieces([str(path)], size=9)
+
+    def at_hand() -> Iterator[Piece]:
+        calls.append("docs")
+        return stream.pieces_of(docs, 9)
+
+    cfg = DedupConfig.build(passages=False)
+    from_file = stream.scan(read_file, cfg, workers=1)
+    from_docs = stream.scan(at_hand, cfg, workers=1)
+    assert calls == ["file", "docs", "docs"]  # records at hand are given again
+    assert from_file.pairs == from_docs.pairs and from_file.clusters == from_docs.clusters
+    assert from_file.attribution == from_docs.attribution
+
+
+def test_a_file_cut_short_between_the_passes_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dedup.io import read_pieces
+
+    docs = corpus(40)
+    path = tmp_path / "in.jsonl"
+    _jsonl(path, docs)
+    real = ChromeCounter.lines
+
+    def cut(self: ChromeCounter) -> dict[str, set[str]]:  # between the two passes
+        path.write_bytes(path.read_bytes()[:1000])
+        return real(self)
+
+    monkeypatch.setattr(ChromeCounter, "lines", cut)
+    cfg = DedupConfig.build(passages=False)
+    with pytest.raises(InputError, match="changed while it was read"):
+        stream.scan(lambda: read_pieces([str(path)], size=9), cfg, workers=1)
