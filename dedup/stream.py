@@ -4,9 +4,10 @@ The same result as `pipeline.run` with passages off, computed differently:
 
 1. A first pass over the input counts each outlet's short lines (`ChromeCounter`):
    site chrome must be known before any document is shingled.
-2. A second pass cuts the input into chunks; worker processes prepare each chunk
-   (normalise, attribution, tokens, shingles, MinHash, band keys) while the main
-   process reads the next ones (a few chunks in flight at most). Each chunk's shingle
+2. A second pass takes the input in the same chunks (the first pass's ranges of a
+   file, when it read one); worker processes prepare each chunk (normalise,
+   attribution, tokens, shingles, MinHash, band keys) while the main process reads
+   the next ones (a few chunks in flight at most). Each chunk's shingle
    hashes and band keys go to a spill directory on disk (the worker writes the hashes
    to a part file, which the main process appends to the spill by the kernel's copy
    and removes); memory keeps only each document's metadata and attribution.
