@@ -379,7 +379,10 @@ def _pool(
 ) -> Iterator[tuple[ProcessPoolExecutor, int] | None]:
     if workers <= 1:
         _init(cfg, fields)
-        yield None
+        try:
+            yield None
+        finally:
+            _STATE.clear()  # and the spill's memory maps with it (its files go next)
         return
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(cfg, fields))

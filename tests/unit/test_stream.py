@@ -334,3 +334,11 @@ def test_a_file_cut_short_between_the_passes_is_an_input_error(
     cfg = DedupConfig.build(passages=False)
     with pytest.raises(InputError, match="changed while it was read"):
         stream.scan(lambda: read_pieces([str(path)], size=9), cfg, workers=1)
+
+
+def test_a_scan_in_this_process_lets_go_of_its_spill() -> None:
+    """The spill's files are removed at the end: no memory map of them may outlive the
+    scan in this process (it would keep the disk space of a deleted file)."""
+    docs = corpus(40)
+    stream.scan(lambda: stream.pieces_of(docs, 9), DedupConfig.build(passages=False), workers=1)
+    assert not stream._STATE
