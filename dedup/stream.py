@@ -189,6 +189,11 @@ def _prepare(numbered: tuple[int, Piece], chrome: dict[str, set[str]], root: str
     )
 
 
+def _name(items: list[tuple[Doc | InputError, str]]) -> str:
+    """Where a piece's records come from, for a message."""
+    return items[0][1] if items else "<input>"
+
+
 def _copy(name: str, src: int, dst: int, start: int, size: int) -> None:
     """Bytes `start` to `start + size` of the file `src` (named `name`) appended to
     `dst` (at its position), by the kernel where it can."""
@@ -433,8 +438,21 @@ def scan(
             check = Checker(errors, log)
             counter = ChromeCounter()
             seen = _Seen()
+            # Per piece, which of its documents are kept, for the second pass to take
+            # without checking the records again.
+            kept: list[npt.NDArray[np.bool_]] = []
             for counted in _ordered(pool, _count, seen.note(pieces)):
                 passed = [check(item) is not None for item, _ in counted.items]
+                kept.append(
+                    np.array(
+                        [
+                            ok
+                            for (item, _), ok in zip(counted.items, passed, strict=True)
+                            if isinstance(item[0], Doc)
+                        ],
+                        dtype=bool,
+                    )
+                )
                 if all(passed):  # as a rule: the piece's counts as they are
                     for outlet, (many, counts, texts) in sorted(counted.outlets.items()):
                         counter.add_counts(outlet, many, counts, texts)
@@ -444,22 +462,25 @@ def scan(
                             counter.add_lines(item[0].outlet, lines)
                 forked.freeze_more()
             chrome = {k: v for k, v in counter.lines().items() if v}
+            del check  # the ids it saw (the second pass takes `kept`)
             spill = _Spill(root, cfg)
             metas: list[Doc] = []
             chars: dict[str, int] = {}
             norm_chars: list[int] = []
             found_attr: dict[str, tuple[Attribution, ...]] = {}
-            again = Checker("skip")  # the first pass failed or logged already
             # Ranges of files are taken again as they are (their newlines counted once).
             second = seen.ranges if seen.ranges else read()
-            for part in _ordered(pool, _prepare, enumerate(second), chrome, str(root)):
-                keep = np.array(
-                    [again(item) is not None for item in part.items if isinstance(item[0], Doc)],
-                    dtype=bool,
-                )
+            taken = 0
+            for k, part in enumerate(
+                _ordered(pool, _prepare, enumerate(second), chrome, str(root))
+            ):
                 docs = [d for d, _ in part.items if isinstance(d, Doc)]
-                docs = [d for d, k in zip(docs, keep.tolist(), strict=True) if k]
-                part = part.only(keep)
+                if k >= len(kept) or len(kept[k]) != len(docs):
+                    raise InputError(_name(part.items), "the input changed while it was read")
+                if not kept[k].all():
+                    docs = [d for d, ok in zip(docs, kept[k].tolist(), strict=True) if ok]
+                    part = part.only(kept[k])
+                taken = k + 1
                 spill.add([d.id for d in docs], part)
                 for d, n, attr in zip(docs, part.chars, part.attribution, strict=True):
                     metas.append(d)
@@ -469,6 +490,8 @@ def scan(
                 if progress is not None:
                     progress(len(docs))
                 forked.freeze_more()
+            if taken != len(kept):
+                raise InputError(_name([]), "the input changed while it was read")
             spill.close()
             # Each worker groups a share of the bands, read from the spill.
             band = banding(cfg.lsh)

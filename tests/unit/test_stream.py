@@ -342,3 +342,23 @@ def test_a_scan_in_this_process_lets_go_of_its_spill() -> None:
     docs = corpus(40)
     stream.scan(lambda: stream.pieces_of(docs, 9), DedupConfig.build(passages=False), workers=1)
     assert not stream._STATE
+
+
+@pytest.mark.parametrize("second", ["fewer records", "fewer pieces", "more pieces"])
+def test_records_given_differently_the_second_time_are_an_input_error(second: str) -> None:
+    """The second pass takes the first pass's checks piece by piece: input that changed
+    in between is refused, not matched against the wrong decisions."""
+    docs = corpus(40)
+    again = {
+        "fewer records": docs[:-3],  # the last piece shorter
+        "fewer pieces": docs[:27],
+        "more pieces": [*docs, *corpus(12, seed=8)],
+    }[second]
+    calls: list[int] = []
+
+    def read() -> Iterator[Piece]:
+        calls.append(1)
+        return stream.pieces_of(docs if len(calls) == 1 else again, 9)
+
+    with pytest.raises(InputError, match="changed while it was read"):
+        stream.scan(read, DedupConfig.build(passages=False), workers=1)
