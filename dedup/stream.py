@@ -78,12 +78,13 @@ FEW_PIECES = 2
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """What a worker sends back for one piece of input: every record (documents
-    without their texts), then the preparation of its documents, in order. Their
-    shingle hashes, end to end, are in the file `part` (the worker wrote them, so
-    that they cross no pipe), the documents' `ranges` of it in bytes."""
+    """What a worker sends back for one piece of input: its documents (without their
+    texts but the head the report shows; bad records were dealt with in the first
+    pass) and their preparation, in order. Their shingle hashes, end to end, are in
+    the file `part` (the worker wrote them, so that they cross no pipe), the
+    documents' `ranges` of it in bytes."""
 
-    items: list[tuple[Doc | InputError, str]]
+    docs: list[Doc]
     chars: list[int]
     lengths: npt.NDArray[np.int64]
     part: str
@@ -93,14 +94,14 @@ class _Prepared:
     attribution: list[tuple[Attribution, ...]]
 
     def only(self, keep: npt.NDArray[np.bool_]) -> _Prepared:
-        """The preparation of the documents `keep` marks (the records stay)."""
+        """The documents `keep` marks."""
         if keep.all():
             return self
         ends = 8 * np.cumsum(self.lengths)
         starts = ends - 8 * self.lengths
         rows = np.flatnonzero(keep)
         return _Prepared(
-            self.items,
+            [self.docs[i] for i in rows],
             [self.chars[i] for i in rows],
             self.lengths[rows],
             self.part,
@@ -178,7 +179,7 @@ def _prepare(numbered: tuple[int, Piece], chrome: dict[str, set[str]], root: str
     with _spill_errors(Path(root)), open(part, "wb") as fh:
         fh.write(np.ascontiguousarray(flat, dtype="<u8").data)
     return _Prepared(
-        [(_meta(d) if isinstance(d, Doc) else d, where) for d, where in items],
+        [_meta(d) for d in docs],
         [len(d.text) for d in docs],
         lengths,
         part,
@@ -189,9 +190,9 @@ def _prepare(numbered: tuple[int, Piece], chrome: dict[str, set[str]], root: str
     )
 
 
-def _name(items: list[tuple[Doc | InputError, str]]) -> str:
-    """Where a piece's records come from, for a message."""
-    return items[0][1] if items else "<input>"
+def _name(docs: list[Doc]) -> str:
+    """Where a piece's documents come from, for a message."""
+    return (docs[0].source or docs[0].id) if docs else "<input>"
 
 
 def _copy(name: str, src: int, dst: int, start: int, size: int) -> None:
@@ -474,12 +475,10 @@ def scan(
             for k, part in enumerate(
                 _ordered(pool, _prepare, enumerate(second), chrome, str(root))
             ):
-                docs = [d for d, _ in part.items if isinstance(d, Doc)]
-                if k >= len(kept) or len(kept[k]) != len(docs):
-                    raise InputError(_name(part.items), "the input changed while it was read")
-                if not kept[k].all():
-                    docs = [d for d, ok in zip(docs, kept[k].tolist(), strict=True) if ok]
-                    part = part.only(kept[k])
+                if k >= len(kept) or len(kept[k]) != len(part.docs):
+                    raise InputError(_name(part.docs), "the input changed while it was read")
+                part = part.only(kept[k])
+                docs = part.docs
                 taken = k + 1
                 spill.add([d.id for d in docs], part)
                 for d, n, attr in zip(docs, part.chars, part.attribution, strict=True):
