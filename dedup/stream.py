@@ -234,10 +234,10 @@ class _Spill:
             self.bands = (root / "bands.u64").open("wb")
         self.offsets = [0]
 
-    def add(self, ids: list[str], part: _Prepared) -> None:
+    def add(self, part: _Prepared) -> None:
         with _spill_errors(self.root):
             # What json.dumps(i, ensure_ascii=False) gives for a string, without its dispatch.
-            self.ids.write("".join(encode_basestring(i) + "\n" for i in ids))
+            self.ids.write("".join(encode_basestring(d.id) + "\n" for d in part.docs))
             with open(part.part, "rb") as src:
                 for start, end in part.ranges:
                     _copy(part.part, src.fileno(), self.shingles.fileno(), start, end - start)
@@ -478,16 +478,15 @@ def scan(
                 if k >= len(kept) or len(kept[k]) != len(part.docs):
                     raise InputError(_name(part.docs), "the input changed while it was read")
                 part = part.only(kept[k])
-                docs = part.docs
                 taken = k + 1
-                spill.add([d.id for d in docs], part)
-                for d, n, attr in zip(docs, part.chars, part.attribution, strict=True):
+                spill.add(part)
+                for d, n, attr in zip(part.docs, part.chars, part.attribution, strict=True):
                     metas.append(d)
                     chars[d.id] = n
                     found_attr[d.id] = attr
                 norm_chars += part.norm_chars
                 if progress is not None:
-                    progress(len(docs))
+                    progress(len(part.docs))
                 forked.freeze_more()
             if taken != len(kept):
                 raise InputError(_name([]), "the input changed while it was read")
