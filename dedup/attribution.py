@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import compress, count
 from typing import Any, Literal
 
 import numpy as np
@@ -165,19 +164,25 @@ class _Name:
 _CLITICS = ("", "و", "ف", "ب", "ل", "لل", "ك")
 
 
-@lru_cache(maxsize=1)
-def _mark_or_underscore() -> npt.NDArray[np.bool_]:
-    """Per code point: a combining mark or an underscore, word characters after which
-    `\\w`-based boundaries and word tokens disagree."""
-    from dedup.arrays import every_character
+#: Per code point: 1 for a combining mark or an underscore, 0 for anything else, 2
+#: for not looked up yet (`_mark_or_underscore` fills it as code points turn up).
+_MARKS = np.full(0x110000, 2, dtype=np.uint8)
 
-    marks = frozenset(("Mn", "Mc", "Me"))
-    table = np.zeros(0x110000, dtype=bool)
-    # Which code points are marks, in C-level passes (a loop over them takes 0.3 s).
-    found = map(marks.__contains__, map(unicodedata.category, every_character()))
-    table[np.fromiter(compress(count(), found), dtype=np.int64)] = True
-    table[ord("_")] = True
-    return table
+
+def _mark_or_underscore(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """Per code point of `codes`: a combining mark or an underscore, word characters
+    after which `\\w`-based boundaries and word tokens disagree. Each distinct code
+    point is looked up in `unicodedata` once per process (a table of all 1.1 million
+    took 0.13 s or more to build at start-up; a text uses a few hundred)."""
+    found = np.take(_MARKS, codes)
+    new = np.unique(codes[found == 2])
+    if len(new):
+        _MARKS[new] = [
+            c == 0x5F or unicodedata.category(chr(c)) in ("Mn", "Mc", "Me") for c in new.tolist()
+        ]
+        found = np.take(_MARKS, codes)
+    marks: npt.NDArray[np.bool_] = found == 1
+    return marks
 
 
 @lru_cache(maxsize=8)
@@ -235,7 +240,7 @@ def name_starts_batch(
     joined = " ".join(n.text for n in norms)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     bounds = np.cumsum([0] + [len(n.text) + 1 for n in norms])
-    marks = np.flatnonzero(np.take(_mark_or_underscore(), codes))  # few: marks are normalised away
+    marks = np.flatnonzero(_mark_or_underscore(codes))  # few: marks are normalised away
     has_mark = np.zeros(len(norms), dtype=bool)
     has_mark[np.searchsorted(bounds, marks, side="right") - 1] = True
     hashes = np.concatenate([t.hashes for t in tokens])

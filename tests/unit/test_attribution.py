@@ -256,13 +256,17 @@ def test_documents_pickle_as_they_were() -> None:
         assert pickle.loads(pickle.dumps(doc)) == doc
 
 
-def test_mark_table_is_every_mark_and_the_underscore() -> None:
+def test_marks_are_every_mark_and_the_underscore_looked_up_as_they_turn_up() -> None:
     from dedup.attribution import _mark_or_underscore
 
-    table = _mark_or_underscore()
+    some = np.array([0x627, 0x64E, 0x5F, 0x41, 0x64E, 0x20DD, 0x903], dtype=np.uint32)
+    # ا, fatha (Mn), _, A, fatha again, enclosing circle (Me), devanagari visarga (Mc)
+    assert _mark_or_underscore(some).tolist() == [False, True, True, False, True, True, True]
+    every = np.arange(0x110000, dtype=np.uint32)
     expect = np.zeros(0x110000, dtype=bool)
     expect[ord("_")] = True
     for c in range(0x110000):
         if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me"):
             expect[c] = True
-    assert np.array_equal(table, expect)
+    assert np.array_equal(_mark_or_underscore(every), expect)
+    assert np.array_equal(_mark_or_underscore(every[::-1]), expect[::-1])  # now all known
