@@ -94,18 +94,21 @@ class _Prepared:
     attribution: list[tuple[Attribution, ...]]
 
     def only(self, keep: npt.NDArray[np.bool_]) -> _Prepared:
-        """The documents `keep` marks."""
+        """The documents `keep` marks (a run of them is one range of the part file,
+        copied at once)."""
         if keep.all():
             return self
         ends = 8 * np.cumsum(self.lengths)
         starts = ends - 8 * self.lengths
         rows = np.flatnonzero(keep)
+        first = np.diff(rows, prepend=-2) != 1  # where a run of kept documents starts
+        last = np.diff(rows, append=len(keep) + 1) != 1  # and where one ends
         return _Prepared(
             [self.docs[i] for i in rows],
             [self.chars[i] for i in rows],
             self.lengths[rows],
             self.part,
-            list(zip(starts[rows].tolist(), ends[rows].tolist(), strict=True)),
+            list(zip(starts[rows[first]].tolist(), ends[rows[last]].tolist(), strict=True)),
             self.keys[rows],
             [self.norm_chars[i] for i in rows],
             [self.attribution[i] for i in rows],

@@ -362,3 +362,29 @@ def test_records_given_differently_the_second_time_are_an_input_error(second: st
 
     with pytest.raises(InputError, match="changed while it was read"):
         stream.scan(read, DedupConfig.build(passages=False), workers=1)
+
+
+def test_the_kept_documents_of_a_piece_are_runs_of_its_part_file() -> None:
+    """Leaving documents out cuts the part file into one byte range per run of kept
+    documents (each copied at once), not one per document."""
+    part = stream._Prepared(
+        [Doc(f"d{k}", "x") for k in range(5)],
+        [1] * 5,
+        np.array([2, 3, 4, 5, 6], dtype=np.int64),
+        "part",
+        [(0, 8 * 20)],
+        np.zeros((5, 2), dtype=np.uint64),
+        [1] * 5,
+        [()] * 5,
+    )
+    kept = part.only(np.array([True, True, False, True, True]))
+    assert [d.id for d in kept.docs] == ["d0", "d1", "d3", "d4"]
+    assert kept.ranges == [(0, 8 * 5), (8 * 9, 8 * 20)]
+    assert kept.lengths.tolist() == [2, 3, 5, 6]
+    assert part.only(np.array([False, True, False, False, True])).ranges == [
+        (8 * 2, 8 * 5),
+        (8 * 14, 8 * 20),
+    ]
+    assert part.only(np.array([True, True, True, True, True])) is part
+    none = part.only(np.zeros(5, dtype=bool))  # every id of the piece seen before
+    assert (none.docs, none.ranges, none.lengths.tolist()) == ([], [], [])
