@@ -832,12 +832,19 @@ class _Tokens:
         n_b = np.array([len(d.sent_bounds) for d in docs], dtype=np.int64)
         self.sent = np.concatenate([d.sent_bounds for d in docs]) + np.repeat(self.base, n_b)
         self.sent_first = np.cumsum(n_b) - n_b
+        self.sent_count = n_b - 1  # sentences per document
 
     def sentences_of(self, doc: I64, token: I64) -> I64:
         """`PassageDoc.sentence_of` of many (document, token), at once."""
         at = np.searchsorted(self.sent, self.base[doc] + token, side="right")
         out: I64 = at - 1 - self.sent_first[doc]
         return out
+
+    def sentence(self, doc: I64, sent: I64) -> tuple[I64, I64]:
+        """Token range [start, end) of each (document, sentence in range), at once."""
+        at = self.sent_first[doc] + sent
+        base = self.base[doc]
+        return self.sent[at] - base, self.sent[at + 1] - base
 
     def _spread(self, doc: I64, t0: I64, t1: I64) -> tuple[I64, I64]:
         """(task, global token) of every token of ranges `[t0, t1)` of documents `doc`."""
@@ -903,46 +910,50 @@ Pair = tuple[int, int]
 Rect = tuple[int, int, int, int]
 
 
-#: Alignments already made in one job, by (document pair, region): the extension
-#: aligns many pairs of whole sentences that were units' regions too.
-Memo = dict[tuple[Pair, Rect], "Alignment | None"]
+#: Alignments already made in one job, by region (a doc, a t0, a t1, b doc, b t0, b t1):
+#: the extension aligns many pairs of whole sentences that were units' regions too.
+Memo = dict[tuple[int, ...], "Alignment | None"]
 
 
 def _aligned(
     tokens: _Tokens,
-    tasks: list[tuple[Pair, Rect]],
+    rows: I64,
     least: float,
     memo: Memo | None = None,
 ) -> list[Alignment | None]:
-    """The alignment of each (document pair, region), or None where the region's bound
-    says no alignment in it can be worth `least`. With `memo`, alignments made are
-    kept in it and taken from it (an alignment depends on its region only)."""
-    out: list[Alignment | None] = [None] * len(tasks)
-    todo = []
-    for k, task in enumerate(tasks):
-        if memo is not None and task in memo:
-            out[k] = memo[task]
-        else:
-            todo.append(k)
+    """The alignment of each region (rows of a doc, a t0, a t1, b doc, b t0, b t1), or
+    None where the region's bound says no alignment in it can be worth `least`. With
+    `memo`, alignments made are kept in it and taken from it (an alignment depends on
+    its region only; a region its bound rules out is never looked up)."""
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1, 6)
+    out: list[Alignment | None] = [None] * len(rows)
+    if not len(rows):
+        return out
+    worth = np.flatnonzero(tokens.bounds(rows) >= least - _SLACK)
+    where = worth.tolist()
+    keys = list(map(tuple, rows[worth].tolist()))
+    todo: list[int] = []  # indices into `where` and `keys`
+    if memo is None:
+        todo = list(range(len(where)))
+    else:
+        for n, key in enumerate(keys):
+            if key in memo:
+                out[where[n]] = memo[key]
+            else:
+                todo.append(n)
     if not todo:
         return out
-    rows = np.array(
-        [(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1) in (tasks[k] for k in todo)],
-        np.int64,
-    ).reshape(-1, 6)
-    worth = tokens.bounds(rows) >= least - _SLACK
-    live = [k for k, ok in zip(todo, worth.tolist(), strict=True) if ok]
-    rows = rows[worth]
-    a_base, b_base = tokens.base[rows[:, 0]], tokens.base[rows[:, 3]]
+    live = rows[worth[todo]]
+    a_base, b_base = tokens.base[live[:, 0]], tokens.base[live[:, 3]]
     spans = np.stack(
-        [a_base + rows[:, 1], a_base + rows[:, 2], b_base + rows[:, 4], b_base + rows[:, 5]],
+        [a_base + live[:, 1], a_base + live[:, 2], b_base + live[:, 4], b_base + live[:, 5]],
         axis=1,
     )
     found = align_spans(tokens.codes, spans)
-    for k, al in zip(live, found, strict=True):
-        out[k] = al
+    for n, al in zip(todo, found, strict=True):
+        out[where[n]] = al
         if memo is not None:
-            memo[tasks[k]] = al
+            memo[keys[n]] = al
     return out
 
 
@@ -969,8 +980,10 @@ def _local_alignments(
     while level:
         # The units' regions are kept in `memo` (many are whole sentences, which the
         # extension aligns too); the corners, cut at alignments, are not.
-        tasks = [(p, r) for p, r, _ in level]
-        als = _aligned(tokens, tasks, cfg.min_words, memo if depth == 0 else None)
+        rows = np.array(
+            [(da, a0, a1, db, b0, b1) for (da, db), (a0, a1, b0, b1), _ in level], np.int64
+        )
+        als = _aligned(tokens, rows, cfg.min_words, memo if depth == 0 else None)
         deeper = []
         dense = [
             (item, al)
@@ -1193,6 +1206,8 @@ def _next_parts(
     sentences after them are aligned too, and the steps are those up to the first that
     does not align: what as many rounds would find, as each such step is a pair of whole
     sentences (a chain's edge cuts only the sentence it lies in)."""
+    if not state:
+        return []
     # Each chain's edge in A and B (its end forward, its start backward), and the
     # sentences next to them.
     ends = []
@@ -1200,44 +1215,54 @@ def _next_parts(
         a0, a1 = chain.a_range
         b0, b1 = chain.b_range
         ends.append((da, db, a1 if forward else a0, b1 if forward else b0, forward))
-    if not ends:
-        return []
     doc_a, doc_b, edge_a, edge_b, fwd = (np.array(x, np.int64) for x in zip(*ends, strict=True))
     way = np.where(fwd == 1, 1, -1)
     next_a = tokens.sentences_of(doc_a, edge_a - fwd) + way  # forward: that of end - 1
     next_b = tokens.sentences_of(doc_b, edge_b - fwd) + way
-    edges = list(
-        zip(next_a.tolist(), next_b.tolist(), edge_a.tolist(), edge_b.tolist(), strict=True)
+    # Per chain, `depth` sentence pairs: the next ones (cut at the chain's edge), then
+    # whole ones further on (edges that cut nothing).
+    k = np.repeat(np.arange(len(state)), depth)
+    ahead = np.tile(np.arange(depth), len(state)) * way[k]
+    first_step = ahead == 0
+    whole = np.where(fwd[k] == 1, 0, _WHOLE)
+    found = _neighbours(
+        tokens,
+        _Asked(
+            doc_a[k],
+            doc_b[k],
+            next_a[k] + ahead,
+            next_b[k] + ahead,
+            np.where(first_step, edge_a[k], whole),
+            np.where(first_step, edge_b[k], whole),
+            fwd[k],
+        ),
+        cfg,
+        memo,
     )
-    asked = []
-    for (pair, _, forward), (sa, sb, ea, eb) in zip(state, edges, strict=True):
-        step = 1 if forward else -1
-        asked.append((pair, sa, sb, ea, eb, forward))
-        whole = (0, 0) if forward else (_WHOLE, _WHOLE)  # edges that cut nothing
-        asked += [(pair, sa + k * step, sb + k * step, *whole, forward) for k in range(1, depth)]
-    found = _neighbours(docs, tokens, asked, cfg, memo)
     first: list[list[_Part]] = []
-    for k in range(len(state)):
-        run = found[k * depth : (k + 1) * depth]
-        cut = next((n for n, part in enumerate(run) if part is None), depth)
-        first.append([p for p in run[:cut] if p is not None])
-    retry = [k for k, parts in enumerate(first) if not parts]
-    skips = []
-    for k in retry:
-        pair, _, forward = state[k]
-        sa, sb, ea, eb = edges[k]
-        step = 1 if forward else -1
-        skips += [
-            (pair, sa + da, sb + db, ea, eb, forward)
-            for da, db in ((step, 0), (0, step), (step, step))
-        ]
-    others = _neighbours(docs, tokens, skips, cfg, memo)
-    for n, k in enumerate(retry):
+    for n in range(len(state)):
+        run = found[n * depth : (n + 1) * depth]
+        cut = next((m for m, part in enumerate(run) if part is None), depth)
+        first.append(run[:cut])  # type: ignore[arg-type]
+    # Where the next sentences do not align: skip one sentence in A, in B, or in both.
+    retry = np.flatnonzero(np.array([not parts for parts in first], dtype=bool))
+    k = np.repeat(retry, 3)
+    skip_a = np.tile(np.array([1, 0, 1], np.int64), len(retry)) * way[k]
+    skip_b = np.tile(np.array([0, 1, 1], np.int64), len(retry)) * way[k]
+    others = _neighbours(
+        tokens,
+        _Asked(
+            doc_a[k], doc_b[k], next_a[k] + skip_a, next_b[k] + skip_b, edge_a[k], edge_b[k], fwd[k]
+        ),
+        cfg,
+        memo,
+    )
+    for n, r in enumerate(retry.tolist()):
         best: _Part | None = None
         for part in others[3 * n : 3 * n + 3]:
             if part is not None and (best is None or part.al.score > best.al.score):
                 best = part
-        first[k] = [best] if best is not None else []
+        first[r] = [best] if best is not None else []
     return first
 
 
@@ -1245,42 +1270,50 @@ def _next_parts(
 _WHOLE = np.iinfo(np.int64).max
 
 
+class _Asked(NamedTuple):
+    """Sentence pairs asked of `_neighbours`, as arrays: the document pair, a sentence
+    of each (indices into its sentences, possibly out of range), the chain's edge in
+    each document, and whether the chain grows forward (1) or backward (0)."""
+
+    doc_a: I64
+    doc_b: I64
+    sent_a: I64
+    sent_b: I64
+    edge_a: I64
+    edge_b: I64
+    forward: I64
+
+
 def _neighbours(
-    docs: list[PassageDoc],
-    tokens: _Tokens,
-    asked: list[tuple[Pair, int, int, int, int, bool]],
-    cfg: PassageConfig,
-    memo: Memo,
+    tokens: _Tokens, asked: _Asked, cfg: PassageConfig, memo: Memo
 ) -> list[_Part | None]:
-    """For each (document pair, sentence of A, sentence of B, chain edge in A and in B,
-    forward): the alignment of the two sentences (cut at the chain's edge), if it is
-    strong enough to extend a passage."""
-    tasks: list[tuple[Pair, Rect]] = []
-    where: list[int] = []
-    for k, ((da, db), ia, ib, a_edge, b_edge, forward) in enumerate(asked):
-        a, b = docs[da], docs[db]
-        if not (0 <= ia < len(a.sent_bounds) - 1 and 0 <= ib < len(b.sent_bounds) - 1):
-            continue
-        a0, a1 = int(a.sent_bounds[ia]), int(a.sent_bounds[ia + 1])
-        b0, b1 = int(b.sent_bounds[ib]), int(b.sent_bounds[ib + 1])
-        if forward:
-            a0, b0 = max(a0, a_edge), max(b0, b_edge)
-        else:
-            a1, b1 = min(a1, a_edge), min(b1, b_edge)
-        if a1 > a0 and b1 > b0:
-            tasks.append(((da, db), (a0, a1, b0, b1)))
-            where.append(k)
-    out: list[_Part | None] = [None] * len(asked)
+    """For each sentence pair asked: the alignment of the two sentences (cut at the
+    chain's edge: growing forward, what lies before it is left out; backward, what lies
+    after it), if it is strong enough to extend a passage; None where either sentence is
+    out of its document's range or nothing is left of it."""
+    da, db, ia, ib, ea, eb, fwd = asked
+    out: list[_Part | None] = [None] * len(da)
+    inside = (ia >= 0) & (ia < tokens.sent_count[da]) & (ib >= 0) & (ib < tokens.sent_count[db])
+    at = np.flatnonzero(inside)
+    da, db, ia, ib, ea, eb, fwd = (x[at] for x in asked)
+    a0, a1 = tokens.sentence(da, ia)
+    b0, b1 = tokens.sentence(db, ib)
+    forward = fwd == 1
+    a0, b0 = np.where(forward, np.maximum(a0, ea), a0), np.where(forward, np.maximum(b0, eb), b0)
+    a1, b1 = np.where(forward, a1, np.minimum(a1, ea)), np.where(forward, b1, np.minimum(b1, eb))
+    left = (a1 > a0) & (b1 > b0)
+    rows = np.stack([da, a0, a1, db, b0, b1], axis=1)[left]
+    where = at[left].tolist()
     strong = [
-        (k, task, al)
-        for k, task, al in zip(
-            where, tasks, _aligned(tokens, tasks, cfg.extend_min, memo), strict=True
+        (k, row, al)
+        for k, row, al in zip(
+            where, rows.tolist(), _aligned(tokens, rows, cfg.extend_min, memo), strict=True
         )
         if al is not None and al.content_matches >= 2 and _density(al) >= cfg.threshold * 0.5
     ]
-    weights = significance(tokens, [(da, db, r[0], r[2], al) for _, ((da, db), r), al in strong])
-    for (k, (_, (a0, _, b0, _)), al), weight in zip(strong, weights, strict=True):
-        out[k] = _Part(a0, b0, al, weight) if weight >= cfg.extend_min else None
+    weights = significance(tokens, [(r[0], r[3], r[1], r[4], al) for _, r, al in strong])
+    for (k, r, al), weight in zip(strong, weights, strict=True):
+        out[k] = _Part(r[1], r[4], al, weight) if weight >= cfg.extend_min else None
     return out
 
 

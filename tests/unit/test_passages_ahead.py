@@ -55,17 +55,17 @@ def test_alignments_kept_for_the_extension_change_no_passage(
     reused = []
     real = passage_stage._aligned
 
-    def spy(tokens, tasks, least, memo=None):  # type: ignore[no-untyped-def]
+    def spy(tokens, rows, least, memo=None):  # type: ignore[no-untyped-def]
         if memo is not None:
-            reused.extend(t for t in tasks if t in memo)
-        return real(tokens, tasks, least, memo)
+            reused.extend(r for r in map(tuple, rows.tolist()) if r in memo)
+        return real(tokens, rows, least, memo)
 
     monkeypatch.setattr(passage_stage, "_aligned", spy)
     kept = _passages()
     assert reused  # the extension did take alignments from the memo
 
-    def no_memo(tokens, tasks, least, memo=None):  # type: ignore[no-untyped-def]
-        return real(tokens, tasks, least, None)
+    def no_memo(tokens, rows, least, memo=None):  # type: ignore[no-untyped-def]
+        return real(tokens, rows, least, None)
 
     monkeypatch.setattr(passage_stage, "_aligned", no_memo)
     assert _passages() == kept

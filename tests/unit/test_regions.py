@@ -138,11 +138,10 @@ def test_region_bounds_hold_every_alignment_in_them() -> None:
                     rows.append((da, a[ia], a[min(ia + 3, na)], db, b[ib], b[min(ib + 3, nb)]))
     rects = np.array(rows, dtype=np.int64)
     bounds = tokens.bounds(rects)
-    tasks = [((da, db), (a0, a1, b0, b1)) for da, a0, a1, db, b0, b1 in rects.tolist()]
-    found = passage_stage._aligned(tokens, tasks, least=-1.0)
+    found = passage_stage._aligned(tokens, rects, least=-1.0)
     kept = [(k, al) for k, al in enumerate(found) if al is not None]  # None: nothing aligns
     weights = passage_stage.significance(
-        tokens, [(da, db, r[0], r[2], al) for k, al in kept for (da, db), r in [tasks[k]]]
+        tokens, [(r[0], r[3], r[1], r[4], al) for k, al in kept for r in [rows[k]]]
     )
     assert len(weights) > 1000
     pairs = [(w, float(bounds[k])) for (k, _), w in zip(kept, weights, strict=True)]
