@@ -247,8 +247,9 @@ def align_spans(codes: Coded, spans: I64, scoring: Scoring = Scoring()) -> list[
         while last < len(chunks) and (last == first or cells <= TRACE_CELLS):
             n, m, count = shapes[last]
             cells += (n + 1) * (m + 1) * count
-            # A cell is at most every row matched plus every column's gap in the ramp.
-            most = max(most, top * (n + 1) + scoring.gap * (m + 1) - scoring.mismatch)
+            # A cell is at most every row matched plus its ramp (every row's and every
+            # column's gap), and one step more.
+            most = max(most, top * (n + 1) + scoring.gap * (n + m + 2) - scoring.mismatch)
             last += 1
         dtype = np.int16 if most < _INT16_SAFE else np.int32
         flat_h: Ints = np.empty(cells, dtype=dtype)
@@ -333,7 +334,7 @@ def _gathered(
 
 class _Filled(NamedTuple):
     """A padded programme of pairs, laid out (row, column, pair): its cells, scores
-    (plus one gap each), and each pair's best cell and score."""
+    (plus two gaps each), and each pair's best cell and score."""
 
     h: Ints
     sub: Ints
@@ -353,7 +354,7 @@ def _fill(
     """The programme of pairs of token ranges (starts, lengths) whose rows are the
     shorter side, padded to one shape and laid out (row, column, pair) so that every
     step works on contiguous memory: cells into `h`, shape (rows + 1, columns + 1,
-    pairs), scores plus one gap into `sub` (of `h`'s integer type).
+    pairs), scores plus two gaps into `sub` (of `h`'s integer type).
 
     Padding holds codes no token has (a different one on each side) and weighs 0, so a
     padded cell scores at most 0: padded cells come after the real ones in both
@@ -371,26 +372,23 @@ def _fill(
     sub.fill(scoring.mismatch)
     np.copyto(sub, w >> 1, where=ka[:, None, :] == kb[None, :, :])
     np.copyto(sub, w, where=sa[:, None, :] == sb[None, :, :])
-    # The rows are filled as g = h + gap x column (a gap along the row then costs
-    # nothing, so the best cell before each one is a running maximum), and turned back
-    # into h at the end: a diagonal step adds the score and one gap, a step down
-    # subtracts a gap, and a cell is at least its ramp (h at least 0).
+    # The cells are filled as g = h + gap x (row + column): a step down or right then
+    # costs nothing (the best cell before each one in its row is a running maximum), a
+    # diagonal step adds the score and two gaps, and a cell is at least its ramp, gap x
+    # (row + column), where h is 0. Turned back into h at the end.
     gap = dt(scoring.gap)
-    ramp = np.arange(m + 1, dtype=dt) * gap
-    h[0] = ramp[:, None]
-    h[:, 0] = 0
-    sub += gap  # each score plus one gap: what a diagonal step adds to g
-    floor = ramp[1:, None]  # g where h is 0
+    ramp = (np.arange(n + 1, dtype=dt)[:, None] + np.arange(m + 1, dtype=dt)[None, :]) * gap
+    h[0] = ramp[0, :, None]
+    h[:, 0] = ramp[:, 0, None]
+    sub += dt(2 * scoring.gap)  # each score plus two gaps: what a diagonal step adds to g
     e = np.empty((m, count), dtype=dt)
-    up = np.empty((m, count), dtype=dt)
     for i in range(1, n + 1):
         prev = h[i - 1]
         np.add(prev[:-1], sub[i - 1], out=e)
-        np.subtract(prev[1:], gap, out=up)
-        np.maximum(e, up, out=e)
-        np.maximum(e, floor, out=e)
+        np.maximum(e, prev[1:], out=e)
+        np.maximum(e, ramp[i, 1:, None], out=e)
         np.maximum.accumulate(e, axis=0, out=h[i, 1:])
-    h -= ramp[None, :, None]
+    h -= ramp[:, :, None]
     flat = h.reshape(-1, count)
     end = np.argmax(flat, axis=0)
     best = flat[end, np.arange(count)]
@@ -407,7 +405,7 @@ def _trace(
     c0: I64,
 ) -> list[Alignment | None]:
     """The alignments of programmes filled one after another into `flat_h` and
-    `flat_s` (scores plus one gap, as `_fill` leaves them), traced back all at once,
+    `flat_s` (scores plus two gaps, as `_fill` leaves them), traced back all at once,
     one step of each per iteration, through flat indices into those buffers (`r0`,
     `c0`: where each pair's row and column ranges start among the tokens `content`
     flags)."""
@@ -445,7 +443,7 @@ def _trace(
             uh, lh, us = uh[go], lh[go], us[go]
             if not len(act):
                 break
-        s = flat_s[ps] - scoring.gap
+        s = flat_s[ps] - 2 * scoring.gap
         diag = hv == flat_h[ph - uh - lh] + s
         hit = diag & (s > 0)
         hit_b.append(act[hit])
