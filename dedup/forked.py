@@ -114,6 +114,73 @@ def fork_map(
         _TASK = None
 
 
+@contextmanager
+def ahead(task: Callable[[], R], *, allowed: bool = True) -> Iterator[Callable[[], R | None]]:
+    """Run `task` in a forked process while the body of the `with` goes on here. The
+    value bound by `as`, called (inside the body), waits for the task's result: None
+    where no process could be forked (or `allowed` is False), or where the task failed
+    or its process died; whoever asked then does the work here, as without `ahead`. On
+    leaving the body the process is stopped, if still running.
+
+    The process is a plain forked child, with no thread here to manage it (as a process
+    pool would have): `workers` and `fork_map` inside the body behave as outside it.
+
+    Example:
+        >>> with ahead(lambda: sum(range(10))) as result:
+        ...     here = 1 + 1
+        ...     there = result()
+        >>> here, there in (45, None)
+        (2, True)
+    """
+    if not allowed or workers(2) < 2:
+        yield lambda: None
+        return
+    global _AHEAD
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_run_ahead, args=(send,), daemon=True)
+    _AHEAD = task
+    try:
+        with frozen_heap():  # the child's collections leave inherited objects alone
+            child.start()
+    finally:
+        _AHEAD = None
+        send.close()
+    got: list[R | None] = []
+
+    def result() -> R | None:
+        if not got:
+            try:
+                got.append(recv.recv())
+            except (EOFError, OSError):  # the task failed, or its process died
+                got.append(None)
+            child.join()
+        return got[0]
+
+    try:
+        yield result
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        recv.close()
+
+
+_AHEAD: Callable[[], Any] | None = None
+
+
+def _run_ahead(send: Any) -> None:
+    """The forked child of `ahead`: its task's result down the pipe, or nothing (the
+    pipe closes) if the task fails; no traceback, since the work is done again here."""
+    assert _AHEAD is not None  # inherited from the parent, set before the fork
+    try:
+        value = _AHEAD()
+    except Exception:
+        return
+    send.send(value)
+    send.close()
+
+
 def _run(share: Any) -> Any:
     assert _TASK is not None  # inherited from the parent, set before the fork
     return _TASK(share)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import NamedTuple
@@ -29,12 +30,12 @@ from dedup.align import UNIT, Alignment, TokenSeq, align_spans, coded
 from dedup.arrays import chunk_bounds, distinct, distinct_inverse, member, ranges
 from dedup.bag import window_regions
 from dedup.cluster import components
-from dedup.config import LSHConfig, PassageConfig
+from dedup.config import LSHConfig, PassageConfig, ShingleConfig
 from dedup.forked import fork_map
 from dedup.lsh import band_keys, key_candidates, lsh_params
 from dedup.morph import STOPWORDS, skeleton, stem
 from dedup.segment import sentence_breaks
-from dedup.shingle import fmix64, shingle_hashes
+from dedup.shingle import fmix64, shingle_hashes, tokenise_batch
 from dedup.sketch import flat_signatures
 from dedup.types import Doc, Normalised, Tokens
 
@@ -157,31 +158,122 @@ def _feature_table(
     those not in it yet get the features of their words (`words(indices)`), looked up
     by `features_of`. Emptied when it grows past `FEATURES_KEPT` words."""
     global _TABLE
-    table = _TABLE
-    if len(table.keys) > FEATURES_KEPT:
-        table = _empty_table()
+    table = _kept_table()
     new = np.flatnonzero(~member(table.keys, vocab))
     if not len(new):
         return table
-    found = features_of(words(new), workers)
+    _TABLE = _merged(table, _new_words(vocab[new], words(new), workers))
+    return _TABLE
+
+
+def _kept_table() -> _FeatureTable:
+    """The feature table, or an empty one once it holds more than `FEATURES_KEPT` words."""
+    return _TABLE if len(_TABLE.keys) <= FEATURES_KEPT else _empty_table()
+
+
+class _NewWords(NamedTuple):
+    """Features of words not in the feature table yet: their token hashes, (stem hash,
+    skeleton hash, content flag) each, and their stems' lengths and code points."""
+
+    keys: npt.NDArray[np.uint64]
+    feats: npt.NDArray[np.uint64]
+    stem_len: I64
+    codes: npt.NDArray[np.uint32]
+
+
+def _new_words(keys: npt.NDArray[np.uint64], words: list[str], workers: int | None) -> _NewWords:
+    """The features of `words` (`features_of`), whose token hashes are `keys`."""
+    found = features_of(words, workers)
     stems = [f[0] for f in found]
-    stem_len = np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems))
-    codes = np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32)
-    keys = np.concatenate([table.keys, vocab[new]])
-    order = np.argsort(keys, kind="stable")
-    table = _FeatureTable(
-        keys[order],
-        np.concatenate(
-            [table.feats, np.array([f[1:] for f in found], dtype=np.uint64).reshape(-1, 3)]
-        )[order],
-        np.concatenate([table.stem_len, stem_len])[order],
-        np.concatenate([table.stem_start, len(table.codes) + np.cumsum(stem_len) - stem_len])[
-            order
-        ],
-        np.concatenate([table.codes, codes]),
+    return _NewWords(
+        keys,
+        np.array([f[1:] for f in found], dtype=np.uint64).reshape(-1, 3),
+        np.fromiter((len(x) for x in stems), dtype=np.int64, count=len(stems)),
+        np.frombuffer("".join(stems).encode("utf-32-le"), dtype=np.uint32),
     )
-    _TABLE = table
-    return table
+
+
+def _merged(table: _FeatureTable, new: _NewWords) -> _FeatureTable:
+    """The table with the new words (none of them in it) added."""
+    keys = np.concatenate([table.keys, new.keys])
+    order = np.argsort(keys, kind="stable")
+    starts = len(table.codes) + np.cumsum(new.stem_len) - new.stem_len
+    return _FeatureTable(
+        keys[order],
+        np.concatenate([table.feats, new.feats])[order],
+        np.concatenate([table.stem_len, new.stem_len])[order],
+        np.concatenate([table.stem_start, starts])[order],
+        np.concatenate([table.codes, new.codes]),
+    )
+
+
+def _token_texts(texts: list[str], tokens: Sequence[Tokens], at: I64) -> list[str]:
+    """The text of the tokens at `at`, indices into every text's tokens end to end."""
+    lens = np.array([len(t) for t in tokens], dtype=np.int64)
+    base = np.cumsum(lens) - lens
+    doc_of = np.searchsorted(base, at, side="right") - 1
+    starts = np.concatenate([t.starts for t in tokens]) if tokens else np.empty(0, np.int64)
+    ends = np.concatenate([t.ends for t in tokens]) if tokens else np.empty(0, np.int64)
+    return [
+        texts[d][s:e]
+        for d, s, e in zip(doc_of.tolist(), starts[at].tolist(), ends[at].tolist(), strict=True)
+    ]
+
+
+#: Normalised characters from which a process's first passage matching looks up its
+#: words' features ahead (`features_ahead`).
+AHEAD_MIN_CHARS = 500_000
+
+
+@contextmanager
+def features_ahead(
+    norms: Sequence[Normalised], cfg: ShingleConfig, workers: int | None = None
+) -> Iterator[None]:
+    """While the body of the `with` runs (the document level, on one core), a forked
+    process looks up the features of every word of `norms` (tokenised by `cfg`, as
+    passage matching will tokenise them), and they join the feature table when the body
+    ends: passage matching then finds its words known. Only where that pays: the table
+    is empty (a process's first passage matching, such as every command-line run), the
+    texts hold `AHEAD_MIN_CHARS` characters or more, and `workers` allows more than one
+    process. Otherwise, or should that process fail, passage matching looks the words up
+    itself, as without this; the table is the same either way."""
+    worth = (
+        not len(_TABLE.keys)
+        and sum(len(n.text) for n in norms) >= AHEAD_MIN_CHARS
+        and forked.workers(workers) > 1
+    )
+    with forked.ahead(lambda: _words_of(norms, cfg), allowed=worth) as result:
+        yield
+        new = result()
+    if new is not None:
+        _absorb(new)
+
+
+def _words_of(norms: Sequence[Normalised], cfg: ShingleConfig) -> _NewWords:
+    """The features of the words of `norms` (tokenised by `cfg`) not in the table yet,
+    in this process."""
+    tokens = tokenise_batch(norms, cfg)
+    all_h = np.concatenate([t.hashes for t in tokens]) if tokens else np.empty(0, np.uint64)
+    vocab, inv = distinct_inverse(all_h)
+    new = np.flatnonzero(~member(_kept_table().keys, vocab))
+    first = np.empty(len(vocab), dtype=np.int64)
+    first[inv] = np.arange(len(all_h))  # one occurrence of each (which does not matter)
+    return _new_words(vocab[new], _token_texts([n.text for n in norms], tokens, first[new]), 1)
+
+
+def _absorb(new: _NewWords) -> None:
+    """Add the words of `new` that the feature table lacks to it."""
+    global _TABLE
+    table = _kept_table()
+    fresh = ~member(table.keys, new.keys)
+    if fresh.all():
+        _TABLE = _merged(table, new)
+    elif fresh.any():
+        at = np.cumsum(new.stem_len) - new.stem_len
+        codes = new.codes[ranges(at[fresh], new.stem_len[fresh])]
+        _TABLE = _merged(
+            table, _NewWords(new.keys[fresh], new.feats[fresh], new.stem_len[fresh], codes)
+        )
 
 
 #: Words the feature table holds at most (`_feature_table`): past that it starts afresh.
@@ -243,14 +335,7 @@ def prepare_batch(
         """The text of the vocabulary's words `which`, from one occurrence of each."""
         first = np.empty(len(vocab), dtype=np.int64)
         first[inv] = np.arange(len(all_h))  # one occurrence of each (which does not matter)
-        at = first[which]
-        doc_of = np.searchsorted(base, at, side="right") - 1
-        all_s = np.concatenate([t.starts for _, _, t in items])
-        all_e = np.concatenate([t.ends for _, _, t in items])
-        return [
-            texts[d][s:e]
-            for d, s, e in zip(doc_of.tolist(), all_s[at].tolist(), all_e[at].tolist(), strict=True)
-        ]
+        return _token_texts(texts, [t for _, _, t in items], first[which])
 
     table = _feature_table(vocab, word_texts, workers)
     rows = np.searchsorted(table.keys, vocab)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,8 +141,13 @@ def _words(p: Prepared, cfg: DedupConfig) -> Tokens:
     character n-grams)."""
     if cfg.shingle.kind == "word":
         return p.tokens
-    word = ShingleConfig(seed=cfg.shingle.seed)
+    word = _word_config(cfg)
     return without(tokenise(p.norm, word), p.norm, attribution.excluded_spans(p.attribution))
+
+
+def _word_config(cfg: DedupConfig) -> ShingleConfig:
+    """How passage matching tokenises words (`_words`)."""
+    return cfg.shingle if cfg.shingle.kind == "word" else ShingleConfig(seed=cfg.shingle.seed)
 
 
 def _passage_docs(
@@ -250,11 +256,17 @@ def run(
         else {}
     )
     prepared: list[Prepared] = []
-    for lo in range(0, len(docs), BATCH):
-        prepared += prepare_batch(docs[lo : lo + BATCH], cfg, chrome, norms[lo : lo + BATCH])
-        if progress is not None:
-            progress(len(docs[lo : lo + BATCH]))
-    found = find_pairs(prepared, cfg)
+    # With passages, their words' features are looked up meanwhile where that pays.
+    with (
+        passage_stage.features_ahead(norms, _word_config(cfg), workers)
+        if cfg.passages
+        else nullcontext()
+    ):
+        for lo in range(0, len(docs), BATCH):
+            prepared += prepare_batch(docs[lo : lo + BATCH], cfg, chrome, norms[lo : lo + BATCH])
+            if progress is not None:
+                progress(len(docs[lo : lo + BATCH]))
+        found = find_pairs(prepared, cfg)
     pairs = sorted(
         (
             Pair(min(ids), max(ids), round(jac, 6), round(cont, 6))

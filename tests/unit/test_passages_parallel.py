@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import dedup.passages as passage_stage
@@ -85,6 +86,78 @@ def dead_child_redone_here() -> None:
     done = fork_map(task, [1, 2])
     assert done == [(1, here), (2, here)], done
     print("redone")
+
+
+def ahead_elsewhere() -> None:
+    """Run in a fresh interpreter: `ahead` runs its task in a forked child, leaves no
+    thread here, gives None for a task that fails or a child that dies, and stops a
+    child still running when its body ends."""
+    import threading
+    import time
+
+    from dedup.forked import ahead, workers
+
+    here = os.getpid()
+    with ahead(os.getpid) as result:
+        assert threading.active_count() == 1 and workers(2) == 2  # fork_map may fork
+        pid = result()
+        assert result() == pid  # asked again: the same result
+    assert pid is not None and pid != here, pid
+    with ahead(lambda: 1 // 0) as result:
+        assert result() is None
+    with ahead(lambda: os._exit(3)) as result:
+        assert result() is None
+    with ahead(os.getpid, allowed=False) as result:
+        assert result() is None
+    start = time.monotonic()
+    with ahead(lambda: time.sleep(60)):
+        pass
+    assert time.monotonic() - start < 30
+    print("ahead")
+
+
+def words_known_ahead() -> None:
+    """Run in a fresh interpreter: with the words' features looked up in a forked child
+    during the document level, passage matching finds every word known (it computes no
+    features itself), the passages are those found without, and the feature table holds
+    the same features for every word both runs looked up."""
+    from dedup.morph import skeleton, stem
+
+    asked: list[int] = []
+    real = passage_stage.features_of
+
+    def counted(words: list[str], workers: int | None = None) -> object:
+        asked.append(len(words))
+        return real(words, workers)
+
+    passage_stage.features_of = counted  # type: ignore[assignment]
+    passage_stage.AHEAD_MIN_CHARS = 10**12  # never ahead
+    plain = _passages(2)
+    plain_table = passage_stage._TABLE
+    assert sum(asked) > 1000
+    passage_stage._TABLE = passage_stage._empty_table()
+    stem.cache_clear()
+    skeleton.cache_clear()
+    asked.clear()
+    passage_stage.AHEAD_MIN_CHARS = 0
+    assert _passages(2) == plain
+    assert sum(asked) == 0, asked  # every word was known: looked up in the child
+    table = passage_stage._TABLE
+    assert len(table.keys) >= len(plain_table.keys)
+    at = passage_stage.member(table.keys, plain_table.keys)
+    assert at.all()
+    rows = np.searchsorted(table.keys, plain_table.keys)
+
+    def stems(t: passage_stage._FeatureTable, r: np.ndarray) -> list[str]:
+        return [
+            t.codes[a : a + n].tobytes().decode("utf-32-le")
+            for a, n in zip(t.stem_start[r].tolist(), t.stem_len[r].tolist(), strict=True)
+        ]
+
+    every = np.arange(len(plain_table.keys))
+    assert (table.feats[rows] == plain_table.feats).all()
+    assert stems(table, rows) == stems(plain_table, every)
+    print("known", len(table.keys))
 
 
 def _fresh(function: str) -> str:
@@ -222,3 +295,13 @@ def test_with_diffs_and_weighed_are_replace() -> None:
     uni, bi = d.uni * 2, d.bi * 3
     got_d, want_d = d.weighed(uni, bi), replace(d, uni=uni, bi=bi)
     assert all(getattr(got_d, f.name) is getattr(want_d, f.name) for f in fields(d))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
+def test_ahead_runs_its_task_in_a_forked_child() -> None:
+    assert _fresh("ahead_elsewhere").strip() == "ahead"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux")
+def test_words_looked_up_ahead_change_nothing_but_who_looks_them_up() -> None:
+    assert _fresh("words_known_ahead").startswith("known ")
