@@ -15,11 +15,12 @@ _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 #: Attached pronouns, then inflections (plural, dual, nisba, ة as ه), longest first.
 _PRONOUNS = ("هما", "كما", "ها", "هم", "هن", "كم", "نا")
 _INFLECTIONS = ("تين", "تان", "ان", "ات", "ون", "ين", "يه", "يا", "ه", "ي")
-#: Letters that transliterations of foreign names swap: g as ج غ ق ك, t as ت ط, s as س ص …
+#: Letters that transliterations of foreign names swap (g as ج غ ق ك, t as ت ط, s as س ص …),
+#: and long vowels and hamza dropped, in one pass (no letter maps to one of those).
 _SKELETON = str.maketrans(
     {"غ": "ج", "ق": "ج", "ك": "ج", "ط": "ت", "ص": "س", "ث": "س", "ض": "د", "ذ": "ز", "ظ": "ز"}
+    | dict.fromkeys("اويء")
 )
-_LONG_VOWELS = str.maketrans("", "", "اويء")
 
 _STOPWORD_TEXT = """
 في من الي علي عن ان او ثم مع قد لا لم لن ما لا هذا هذه ذلك تلك التي الذي الذين اللذين هو
@@ -58,7 +59,9 @@ def stem(word: str) -> str:
     if not is_arabic(word):
         return word
     word = _strip_conjunction(word)
-    for p in _PREFIXES:
+    # Each list is tried only when one of its affixes is there at all (one C call
+    # rules most words out); then in order, as the rule says.
+    for p in _PREFIXES if word.startswith(_PREFIXES) else ():
         if word.startswith(p) and len(word) - len(p) >= 2:
             word = _strip_conjunction(word[len(p) :])
             break
@@ -66,7 +69,7 @@ def stem(word: str) -> str:
         if len(word) > 4 and word[0] in "بلك":
             word = word[1:]
     for group in (_PRONOUNS, _INFLECTIONS):
-        for s in group:
+        for s in group if word.endswith(group) else ():
             if word.endswith(s) and len(word) - len(s) >= 2:
                 word = word[: -len(s)]
                 break
@@ -86,4 +89,4 @@ def skeleton(stemmed: str) -> str:
     """
     if not is_arabic(stemmed) or len(stemmed) < 3:
         return stemmed
-    return stemmed[0] + stemmed[1:].translate(_LONG_VOWELS).translate(_SKELETON)
+    return stemmed[0] + stemmed[1:].translate(_SKELETON)

@@ -87,3 +87,70 @@ def test_sentence_breaks_of_the_seed_articles() -> None:
         whole = [0, *(m.end() for m in segment._SENTENCE_END.finditer(text))]
         assert segment.sentence_breaks(text) == whole
         assert len(whole) > 5 and "\n" in text
+
+
+_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_SUFFIXES = (
+    ("هما", "كما", "ها", "هم", "هن", "كم", "نا"),
+    ("تين", "تان", "ان", "ات", "ون", "ين", "يه", "يا", "ه", "ي"),
+)
+
+
+def _plain_stem(word: str) -> str:
+    """`stem` as first written: every affix tried in turn."""
+
+    def conjunction(w: str) -> str:
+        return w[1:] if len(w) > 3 and w[0] in "وف" else w
+
+    if not word or not 0x0621 <= ord(word[0]) < 0x064B:
+        return word
+    word = conjunction(word)
+    for p in _PREFIXES:
+        if word.startswith(p) and len(word) - len(p) >= 2:
+            word = conjunction(word[len(p) :])
+            break
+    else:
+        if len(word) > 4 and word[0] in "بلك":
+            word = word[1:]
+    for group in _SUFFIXES:
+        for s in group:
+            if word.endswith(s) and len(word) - len(s) >= 2:
+                word = word[: -len(s)]
+                break
+    return word
+
+
+def _plain_skeleton(stemmed: str) -> str:
+    """`skeleton` as first written: long vowels dropped, then letters merged."""
+    if not stemmed or not 0x0621 <= ord(stemmed[0]) < 0x064B or len(stemmed) < 3:
+        return stemmed
+    merged = str.maketrans(
+        {"غ": "ج", "ق": "ج", "ك": "ج", "ط": "ت", "ص": "س", "ث": "س", "ض": "د", "ذ": "ز", "ظ": "ز"}
+    )
+    return stemmed[0] + stemmed[1:].translate(str.maketrans("", "", "اويء")).translate(merged)
+
+
+#: Words made of affixes and the letters they are made of, and a few others.
+_LETTERS = [*"وفبلكايءغقكطصثضذظتسدزجمر", "kerry", "1"]
+_PIECES = st.sampled_from([*_PREFIXES, *_SUFFIXES[0], *_SUFFIXES[1], *_LETTERS])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_PIECES, min_size=0, max_size=6).map("".join))
+def test_stem_and_skeleton_are_their_plain_definitions(word: str) -> None:
+    assert stem.__wrapped__(word) == _plain_stem(word)
+    assert skeleton.__wrapped__(word) == _plain_skeleton(word)
+    assert skeleton.__wrapped__(stem(word)) == _plain_skeleton(_plain_stem(word))
+
+
+def test_stem_and_skeleton_of_the_seed_articles_are_their_plain_definitions() -> None:
+    from pathlib import Path
+
+    from dedup.normalise import normalise
+
+    root = Path(__file__).resolve().parents[2] / "fixtures" / "seeds"
+    words = {w for f in sorted(root.glob("*.txt")) for w in normalise(f.read_text()).text.split()}
+    assert len(words) > 1000
+    for w in sorted(words):
+        assert stem(w) == _plain_stem(w)
+        assert skeleton(stem(w)) == _plain_skeleton(_plain_stem(w))
