@@ -220,9 +220,12 @@ def _token_texts(texts: list[str], tokens: Sequence[Tokens], at: I64) -> list[st
     ]
 
 
-#: Normalised characters from which a process's first passage matching looks up its
-#: words' features ahead (`features_ahead`).
-AHEAD_MIN_CHARS = 500_000
+#: Words not in the feature table yet, estimated from a sample of the texts, from which
+#: their features are looked up ahead (`features_ahead`).
+AHEAD_MIN_WORDS = 20_000
+
+#: Texts sampled for that estimate.
+AHEAD_SAMPLE = 100
 
 
 @contextmanager
@@ -232,21 +235,31 @@ def features_ahead(
     """While the body of the `with` runs (the document level, on one core), a forked
     process looks up the features of every word of `norms` (tokenised by `cfg`, as
     passage matching will tokenise them), and they join the feature table when the body
-    ends: passage matching then finds its words known. Only where that pays: the table
-    is empty (a process's first passage matching, such as every command-line run), the
-    texts hold `AHEAD_MIN_CHARS` characters or more, and `workers` allows more than one
-    process. Otherwise, or should that process fail, passage matching looks the words up
-    itself, as without this; the table is the same either way."""
-    worth = (
-        not len(_TABLE.keys)
-        and sum(len(n.text) for n in norms) >= AHEAD_MIN_CHARS
-        and forked.workers(workers) > 1
-    )
+    ends: passage matching then finds its words known. Only where that pays: about
+    `AHEAD_MIN_WORDS` or more of the texts' words are not in the table yet (estimated
+    from `AHEAD_SAMPLE` texts spread over them: every command-line run, and a process's
+    first run on new texts), and `workers` allows more than one process. Otherwise, or
+    should that process fail, passage matching looks the words up itself, as without
+    this; the table is the same either way."""
+    worth = forked.workers(workers) > 1 and _unknown_words(norms, cfg) >= AHEAD_MIN_WORDS
     with forked.ahead(lambda: _words_of(norms, cfg), allowed=worth) as result:
         yield
         new = result()
     if new is not None:
         _absorb(new)
+
+
+def _unknown_words(norms: Sequence[Normalised], cfg: ShingleConfig) -> int:
+    """About how many distinct words of `norms` the feature table lacks: those of a
+    sample of the texts, scaled to all of them (an overestimate: a vocabulary grows
+    more slowly than its texts)."""
+    if not norms:
+        return 0
+    step = max(1, len(norms) // AHEAD_SAMPLE)
+    sample = tokenise_batch(norms[::step], cfg)
+    hashes = distinct(np.concatenate([t.hashes for t in sample]))
+    unknown = int((~member(_kept_table().keys, hashes)).sum())
+    return unknown * len(norms) // len(sample)
 
 
 def _words_of(norms: Sequence[Normalised], cfg: ShingleConfig) -> _NewWords:

@@ -204,3 +204,49 @@ def test_a_chain_is_dropped_only_when_its_seed_lies_inside_an_earlier_one(
         {},
     )
     assert [c.parts for c in found[(0, 1)]] == [[first], [back, outer]]
+
+
+def test_unknown_words_are_estimated_and_absorbed_words_are_known(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The estimate of words the feature table lacks is exact when every text is
+    sampled and scales a sample up otherwise; words absorbed from a look-up ahead
+    (also when some are known already) are in the table with their own features."""
+    import numpy as np
+
+    from dedup.config import ShingleConfig
+    from dedup.normalise import normalise_batch
+    from dedup.shingle import tokenise_batch
+
+    monkeypatch.setattr(passage_stage, "_TABLE", passage_stage._empty_table())
+    texts = [d.text for d in read_docs([str(FIXTURES / "seeds"), str(FIXTURES / "copies")])]
+    norms = normalise_batch(texts)
+    cfg = ShingleConfig()
+    hashes = {h for t in tokenise_batch(norms, cfg) for h in t.hashes.tolist()}
+    assert len(norms) <= passage_stage.AHEAD_SAMPLE
+    assert passage_stage._unknown_words(norms, cfg) == len(hashes)
+    monkeypatch.setattr(passage_stage, "AHEAD_SAMPLE", 4)
+    step = len(norms) // 4
+    sampled = {h for t in tokenise_batch(norms[::step], cfg) for h in t.hashes.tolist()}
+    want = len(sampled) * len(norms) // len(norms[::step])
+    assert passage_stage._unknown_words(norms, cfg) == want
+    some, every = passage_stage._words_of(norms[:3], cfg), passage_stage._words_of(norms, cfg)
+    passage_stage._absorb(some)  # some words first
+    first = len(passage_stage._TABLE.keys)
+    assert 0 < first < len(hashes)
+    passage_stage._absorb(every)  # then all, some of them known by now ...
+    table = passage_stage._TABLE
+    assert len(table.keys) == len(hashes) and (np.diff(table.keys) > 0).all()
+    assert passage_stage._unknown_words(norms, cfg) == 0
+    again = passage_stage._words_of(norms[:3], cfg)  # ... and known words are skipped
+    assert not len(again.keys)
+    # Every word's features are its own, as `word_features` gives them.
+    tokens = tokenise_batch(norms, cfg)
+    for norm, toks in zip(norms[:4], tokens[:4], strict=True):
+        spans = zip(toks.starts.tolist(), toks.ends.tolist(), strict=True)
+        for h, (s, e) in zip(toks.hashes.tolist(), spans, strict=True):
+            row = int(np.searchsorted(table.keys, np.uint64(h)))
+            a, n = int(table.stem_start[row]), int(table.stem_len[row])
+            st, stem_h, skel_h, content = passage_stage.word_features(norm.text[s:e])
+            assert table.codes[a : a + n].tobytes().decode("utf-32-le") == st
+            assert table.feats[row].tolist() == [stem_h, skel_h, int(content)]

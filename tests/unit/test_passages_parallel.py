@@ -131,7 +131,7 @@ def words_known_ahead() -> None:
         return real(words, workers)
 
     passage_stage.features_of = counted  # type: ignore[assignment]
-    passage_stage.AHEAD_MIN_CHARS = 10**12  # never ahead
+    passage_stage.AHEAD_MIN_WORDS = 10**12  # never ahead
     plain = _passages(2)
     plain_table = passage_stage._TABLE
     assert sum(asked) > 1000
@@ -139,7 +139,7 @@ def words_known_ahead() -> None:
     stem.cache_clear()
     skeleton.cache_clear()
     asked.clear()
-    passage_stage.AHEAD_MIN_CHARS = 0
+    passage_stage.AHEAD_MIN_WORDS = 1
     assert _passages(2) == plain
     assert sum(asked) == 0, asked  # every word was known: looked up in the child
     table = passage_stage._TABLE
