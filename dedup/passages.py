@@ -1209,7 +1209,6 @@ class _Chain:
 
 
 def _chains(
-    docs: list[PassageDoc],
     tokens: _Tokens,
     parts: dict[Pair, list[_Part]],
     cfg: PassageConfig,
@@ -1244,7 +1243,7 @@ def _chains(
                 k += 1
             done[pair] = k
         first = [chain.parts[0] for _, chain in started]  # their seeds, before growing
-        _extend(docs, tokens, started, cfg, memo)
+        _extend(tokens, started, cfg, memo)
         for (pair, chain), seed in zip(started, first, strict=True):  # seed order per pair
             if not any(_inside(seed, c) for c in chains[pair]):
                 chains[pair].append(chain)
@@ -1262,7 +1261,6 @@ SPECULATE_DEPTH = 16
 
 
 def _extend(
-    docs: list[PassageDoc],
     tokens: _Tokens,
     growing: list[tuple[Pair, _Chain]],
     cfg: PassageConfig,
@@ -1278,7 +1276,7 @@ def _extend(
     state = [(pair, chain, forward) for pair, chain in growing for forward in (True, False)]
     while state:
         depth = max(1, min(SPECULATE_DEPTH, SPECULATE_TASKS // len(state)))
-        steps = _next_parts(docs, tokens, state, cfg, memo, depth)
+        steps = _next_parts(tokens, state, cfg, memo, depth)
         after = []
         for (pair, chain, forward), got in zip(state, steps, strict=True):
             for step in got:
@@ -1289,7 +1287,6 @@ def _extend(
 
 
 def _next_parts(
-    docs: list[PassageDoc],
     tokens: _Tokens,
     state: list[tuple[Pair, _Chain, bool]],
     cfg: PassageConfig,
@@ -1529,7 +1526,7 @@ def _passages_of(job: _Job, codes: I64) -> list[Passage]:
     aligned = _regions_of(job.aligned, codes, n)
     memo: Memo = {}
     parts = _local_alignments(docs, job.tokens, aligned, cfg, memo)
-    chains = _chains(docs, job.tokens, parts, cfg, memo)
+    chains = _chains(job.tokens, parts, cfg, memo)
     mine = set(codes.tolist())
     tasks = [
         (pair, r)

@@ -153,9 +153,9 @@ def test_several_seeds_grown_at_once_give_the_same_chains(
         )
         return found
 
-    def extend(docs, tokens, growing, cfg, memo):  # type: ignore[no-untyped-def]
+    def extend(tokens, growing, cfg, memo):  # type: ignore[no-untyped-def]
         started.append(len(growing))
-        return real_extend(docs, tokens, growing, cfg, memo)
+        return real_extend(tokens, growing, cfg, memo)
 
     monkeypatch.setattr(passage_stage, "_chains", chains)
     monkeypatch.setattr(passage_stage, "_extend", extend)
@@ -189,7 +189,7 @@ def test_a_chain_is_dropped_only_when_its_seed_lies_inside_an_earlier_one(
     first, inner, outer = _part(10, 20, 9.0), _part(14, 16, 3.0), _part(30, 40, 5.0)
     back = _part(12, 18, 1.0)  # where the outer seed's chain grows back to
 
-    def extend(docs, tokens, growing, cfg, memo):  # type: ignore[no-untyped-def]
+    def extend(tokens, growing, cfg, memo):  # type: ignore[no-untyped-def]
         for _, chain in growing:
             if chain.parts[0] is outer:
                 chain.parts.insert(0, back)
@@ -197,7 +197,6 @@ def test_a_chain_is_dropped_only_when_its_seed_lies_inside_an_earlier_one(
     monkeypatch.setattr(passage_stage, "_extend", extend)
     monkeypatch.setattr(passage_stage, "SEED_TASKS", ahead)
     found = passage_stage._chains(
-        [],
         None,  # type: ignore[arg-type]  # the fake growth step reads no tokens
         {(0, 1): [first, outer, inner]},
         DedupConfig().passage,
