@@ -171,14 +171,15 @@ _AHEAD: Callable[[], Any] | None = None
 
 def _run_ahead(send: Any) -> None:
     """The forked child of `ahead`: its task's result down the pipe, or nothing (the
-    pipe closes) if the task fails; no traceback, since the work is done again here."""
+    pipe closes) if the task or sending its result fails, or the child is interrupted
+    (Ctrl-C reaches it too); no traceback, since the parent does the work itself."""
     assert _AHEAD is not None  # inherited from the parent, set before the fork
     try:
-        value = _AHEAD()
-    except Exception:
+        send.send(_AHEAD())
+    except BaseException:  # whatever it is, the parent does the work
         return
-    send.send(value)
-    send.close()
+    finally:
+        send.close()
 
 
 def _run(share: Any) -> Any:

@@ -107,6 +107,8 @@ def ahead_elsewhere() -> None:
         assert result() is None
     with ahead(lambda: os._exit(3)) as result:
         assert result() is None
+    with ahead(lambda: threading.Lock()) as result:  # a result that cannot be pickled
+        assert result() is None
     with ahead(os.getpid, allowed=False) as result:
         assert result() is None
     start = time.monotonic()
@@ -174,6 +176,7 @@ def _fresh(function: str) -> str:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr  # not even from a child
     return done.stdout
 
 
