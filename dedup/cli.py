@@ -223,9 +223,9 @@ def scan(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Processes preparing documents (with --no-passages) or aligning "
-            "passages [default: every core; with --no-passages, one for inputs of "
-            "4,000 records or fewer].",
+            help="Processes preparing documents (with --no-passages), or stemming "
+            "words and aligning passages [default: every core; with --no-passages, one "
+            "for inputs of 4,000 records or fewer].",
             min=1,
         ),
     ] = None,
