@@ -270,3 +270,26 @@ def test_marks_are_every_mark_and_the_underscore_looked_up_as_they_turn_up() -> 
             expect[c] = True
     assert np.array_equal(_mark_or_underscore(every), expect)
     assert np.array_equal(_mark_or_underscore(every[::-1]), expect[::-1])  # now all known
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_first_tokens_are_those_of_each_name_form_alone(seed: int) -> None:
+    """The catalogue names' first tokens, found in one batch, are those of every form
+    (first words run together, with or without a clitic) normalised and tokenised alone."""
+    from dedup.attribution import _CLITICS, _first_tokens, catalogue
+    from dedup.config import ShingleConfig
+    from dedup.normalise import normalise
+    from dedup.shingle import tokenise
+
+    cfg = ShingleConfig(seed=seed)
+    want = set()
+    for key in catalogue().by_name:
+        words = key.split(" ")
+        for k in range(1, len(words) + 1):
+            for clitic in _CLITICS:
+                tokens = tokenise(normalise(clitic + "".join(words[:k])), cfg)
+                assert len(tokens) and tokens.starts[0] == 0
+                want.add(int(tokens.hashes[0]))
+    got = _first_tokens(seed)
+    assert got is not None and len(want) > 500
+    assert got.tolist() == sorted(want)
