@@ -207,8 +207,13 @@ def _merged(table: _FeatureTable, new: _NewWords) -> _FeatureTable:
     )
 
 
-def _token_texts(texts: list[str], tokens: Sequence[Tokens], at: I64) -> list[str]:
-    """The text of the tokens at `at`, indices into every text's tokens end to end."""
+def _word_texts(texts: list[str], tokens: Sequence[Tokens], inv: I64, which: I64) -> list[str]:
+    """The text of the vocabulary's words `which`, from one occurrence of each: `inv`
+    gives each token's word (every text's tokens end to end, as `distinct_inverse` of
+    their hashes does)."""
+    first = np.empty(int(inv.max(initial=-1)) + 1, dtype=np.int64)
+    first[inv] = np.arange(len(inv))  # one occurrence of each (which does not matter)
+    at = first[which]
     lens = np.array([len(t) for t in tokens], dtype=np.int64)
     base = np.cumsum(lens) - lens
     doc_of = np.searchsorted(base, at, side="right") - 1
@@ -269,9 +274,7 @@ def _words_of(norms: Sequence[Normalised], cfg: ShingleConfig) -> _NewWords:
     all_h = np.concatenate([t.hashes for t in tokens]) if tokens else np.empty(0, np.uint64)
     vocab, inv = distinct_inverse(all_h)
     new = np.flatnonzero(~member(_kept_table().keys, vocab))
-    first = np.empty(len(vocab), dtype=np.int64)
-    first[inv] = np.arange(len(all_h))  # one occurrence of each (which does not matter)
-    return _new_words(vocab[new], _token_texts([n.text for n in norms], tokens, first[new]), 1)
+    return _new_words(vocab[new], _word_texts([n.text for n in norms], tokens, inv, new), 1)
 
 
 def _absorb(new: _NewWords) -> None:
@@ -345,10 +348,7 @@ def prepare_batch(
     texts = [norm.text for _, norm, _ in items]
 
     def word_texts(which: I64) -> list[str]:
-        """The text of the vocabulary's words `which`, from one occurrence of each."""
-        first = np.empty(len(vocab), dtype=np.int64)
-        first[inv] = np.arange(len(all_h))  # one occurrence of each (which does not matter)
-        return _token_texts(texts, [t for _, _, t in items], first[which])
+        return _word_texts(texts, [t for _, _, t in items], inv, which)
 
     table = _feature_table(vocab, word_texts, workers)
     rows = np.searchsorted(table.keys, vocab)
