@@ -149,6 +149,26 @@ def test_region_bounds_hold_every_alignment_in_them() -> None:
     assert sum(w >= 0.9 * b and w > 2 for w, b in pairs) > 10  # the bound is not loose
 
 
+def test_region_bounds_computed_some_regions_at_a_time_are_those_of_all_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pds, tokens = _weighed()
+    rng = np.random.default_rng(3)
+    rows = []
+    for _ in range(400):
+        da, db = (int(x) for x in rng.choice(len(pds), 2, replace=False))
+        a0, b0 = int(rng.integers(len(pds[da].seq))), int(rng.integers(len(pds[db].seq)))
+        a1 = min(len(pds[da].seq), a0 + int(rng.integers(0, 60)))
+        b1 = min(len(pds[db].seq), b0 + int(rng.integers(0, 60)))
+        rows.append((da, a0, a1, db, b0, b1))
+    rects = np.array(rows, dtype=np.int64)
+    whole = tokens.bounds(rects)
+    assert (whole > 0).sum() > 100
+    for size in (1, 50, 1000):  # one region at a time, a few, many
+        monkeypatch.setattr(passage_stage, "BOUND_TOKENS", size)
+        assert tokens.bounds(rects).tolist() == whole.tolist()
+
+
 def _plain_unmatched(
     pd: passage_stage.PassageDoc, tokens: tuple[int, int], matched: np.ndarray
 ) -> list[tuple[int, int]]:
