@@ -586,13 +586,28 @@ def _kept_grams(found: _Grams, groups: list[int], cfg: PassageConfig) -> npt.NDA
 KEPT_BUCKET_BITS = 22
 
 
+class _Units(NamedTuple):
+    """Units (windows of sentences) and their grams: unit u's are the `size[u]` kept
+    grams from `start[u]` on (units of overlapping windows share them), its place a
+    row of (doc, token start, token end)."""
+
+    kept: npt.NDArray[np.uint64]
+    start: I64
+    size: I64
+    rows: I64
+
+    def grams(self, lo: int, hi: int) -> npt.NDArray[np.uint64]:
+        """The grams of units `lo` to `hi`, as runs of one flat array."""
+        out: npt.NDArray[np.uint64] = self.kept[ranges(self.start[lo:hi], self.size[lo:hi])]
+        return out
+
+
 def _units(
     docs: list[PassageDoc], groups: list[int], cfg: PassageConfig, paired: int | None = None
-) -> tuple[npt.NDArray[np.uint64], I64, I64]:
-    """Every unit's kept grams as runs of one flat array: (flat, run lengths, rows of
-    (doc, token start, token end)). Windows of 1 to `cfg.window` sentences, by
-    document, then window size, then place. Only the first `paired` documents have
-    units (the others inform gram frequency only)."""
+) -> _Units:
+    """Every unit's kept grams. Windows of 1 to `cfg.window` sentences, by document,
+    then window size, then place. Only the first `paired` documents have units (the
+    others inform gram frequency only)."""
     found = _unit_grams(docs, cfg.gram)
     keep = _kept_grams(found, groups, cfg)
     kept_at = np.flatnonzero(keep)  # kept grams before gram g: searchsorted(kept_at, g)
@@ -618,7 +633,7 @@ def _units(
     doc, t0, t1, lo, hi = doc[order], t0[order], t1[order], lo[order], hi[order]
     length = (hi - lo).astype(np.int64)
     rows = np.stack([doc, t0, t1], axis=1).astype(np.int64).reshape(-1, 3)
-    return kept[ranges(lo, length)], length, rows
+    return _Units(kept, lo.astype(np.int64, copy=False), length, rows)
 
 
 PairFilter = Callable[[I64, I64], npt.NDArray[np.bool_]]
@@ -662,16 +677,16 @@ class _Signing:
     `SIGN_CHUNK` grams) at a time by every thread that calls `work` (each unit's
     signature depends on its own grams only), then bucketed by `sketches`."""
 
-    def __init__(self, units: tuple[npt.NDArray[np.uint64], I64, I64], cfg: PassageConfig) -> None:
-        self.flat, self.size, self.rows = units
+    def __init__(self, units: _Units, cfg: PassageConfig) -> None:
+        # Each chunk's grams are gathered when it is signed: all units' at once would be
+        # several times the kept grams (overlapping windows), in fresh memory.
+        self.units, self.size, self.rows = units, units.size, units.rows
         self.cfg = cfg
         self.lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
         self.sigs = np.empty((len(self.size), cfg.num_perm), dtype=np.uint32)
         self.band = lsh_params(cfg.lsh_threshold, cfg.num_perm)
         self.keys = np.empty((len(self.size), self.band.bands), dtype=np.uint64)
-        ends = np.cumsum(self.size)
-        self.starts = ends - self.size
-        self.cuts = chunk_bounds(ends, SIGN_CHUNK)
+        self.cuts = chunk_bounds(np.cumsum(self.size), SIGN_CHUNK)
         self.next = iter(range(len(self.cuts) - 1))
         self.lock = threading.Lock()
 
@@ -691,9 +706,8 @@ class _Signing:
                 return
             lo, hi = self.cuts[k], self.cuts[k + 1]
             if hi > lo:
-                first, last = int(self.starts[lo]), int(self.starts[hi - 1] + self.size[hi - 1])
                 self.sigs[lo:hi] = flat_signatures(
-                    self.flat[first:last], self.size[lo:hi], self.lsh
+                    self.units.grams(lo, hi), self.size[lo:hi], self.lsh
                 )
                 self.keys[lo:hi] = band_keys(self.sigs[lo:hi], self.band)
 

@@ -41,6 +41,18 @@ def test_hash_values_take_the_bucket_path_and_match_numpy(
     assert took == [True]
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_hash_values_looked_up_a_slice_at_a_time_match_numpy(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arrays, "LOOKUP_CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    vocab = rng.integers(0, 2**64 - 1, 3000, dtype=np.uint64, endpoint=True)
+    values = vocab[rng.integers(0, 3000, 20_000)]
+    assert arrays._bucket_lookup(distinct(values), values) is not None
+    _check(values)
+
+
 def test_bunched_values_fall_back_to_sorting() -> None:
     # Small integers all share the top bits: one bucket far over _MAX_BUCKET.
     values = np.random.default_rng(0).integers(0, 500, 5000).astype(np.uint64)
