@@ -9,8 +9,9 @@ and prints the median seconds of each and the ratio of the default to passages o
 (the goal is at most 3x). The timed runs follow one run of each mode (the first with
 passages, timed apart: it looks up every word's stem, which later runs find cached).
 A fixed Python loop timed before and after tells how fast the host ran meanwhile.
-numpy's arrays go on small pages, as in the command line (`dedup.memory`); `--huge-pages`
-leaves numpy's default (huge pages advised for arrays of 4 MiB or more).
+numpy's arrays go on small pages, and malloc reuses its heap for large arrays, as in the
+command line (`dedup.memory`); `--huge-pages` leaves numpy's default (huge pages advised
+for arrays of 4 MiB or more), `--default-malloc` glibc's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import replace
 from common import print_table, python_loop, saudinewsnet, save, timer
 
 from dedup.config import DedupConfig
-from dedup.memory import small_pages
+from dedup.memory import reused_heap, small_pages
 from dedup.pipeline import run
 from dedup.types import Doc
 
@@ -36,8 +37,14 @@ def main() -> None:
         action="store_true",
         help="leave numpy advising huge pages (the command line turns that off)",
     )
+    ap.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="leave glibc's malloc as it is (the command line has it reuse its heap)",
+    )
     args = ap.parse_args()
     small = not args.huge_pages and small_pages()
+    heap = not args.default_malloc and reused_heap()
     host_before = python_loop()
     items = saudinewsnet(args.docs)
     docs = [Doc(f"{i}", x["content"], outlet=x["source"]) for i, x in enumerate(items)]
@@ -73,6 +80,7 @@ def main() -> None:
         for k in med
     ]
     memory = "numpy's arrays on small pages" if small else "numpy's default pages"
+    memory += ", malloc reusing its heap" if heap else ", malloc as it is"
     print(f"{len(docs)} SaudiNewsNet articles, {args.repeat} runs each, interleaved; {memory}")
     print_table(rows, ["mode", "median s", "min s", "docs/s", "passages"])
     print(f"ratio passages / --no-passages: {ratio:.2f}x (medians), {ratio_best:.2f}x (minima)")
@@ -96,6 +104,7 @@ def main() -> None:
             "first_run": first,
             "python_loop": [host_before, host_after],
             "small_pages": small,
+            "reused_heap": heap,
         },
     )
 

@@ -20,7 +20,7 @@ from dedup import __version__
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, InputError
 from dedup.io import Fields, Piece, ReadLog, read_docs, read_pieces, write_text
-from dedup.memory import small_pages
+from dedup.memory import reused_heap, small_pages
 from dedup.types import Doc, Report
 
 app = typer.Typer(
@@ -142,6 +142,7 @@ def main(
 ) -> None:
     """Find near-duplicate news articles and the wire passages they share."""
     small_pages()  # numpy's large temporary arrays on small pages (dedup.memory)
+    reused_heap()  # and in memory malloc reuses (dedup.memory)
 
 
 MinPassageWords = Annotated[

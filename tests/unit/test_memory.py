@@ -53,3 +53,58 @@ def test_a_command_runs_with_the_advice_off() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"  # the advice was off while the scan ran
+
+
+_PROBE = (
+    "import sys\n"
+    "import numpy as np\n"
+    "from dedup import memory\n"
+    "def big_maps():\n"
+    "    out = []\n"
+    "    for line in open('/proc/self/maps'):\n"
+    "        lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
+    "        if hi - lo >= 60 << 20 and '[heap]' not in line:\n"
+    "            out.append(line)\n"
+    "    return len(out)\n"
+    "{setup}\n"
+    "before = big_maps()\n"
+    "a = np.ones(64 << 20, dtype=np.uint8)\n"
+    "print(big_maps() - before)\n"
+)
+on_glibc = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or __import__("platform").libc_ver()[0] != "glibc",
+    reason="glibc's malloc on Linux",
+)
+
+
+def _new_big_maps(setup: str, env: dict[str, str] | None = None) -> int:
+    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"} | (env or {})
+    code = _PROBE.replace("{setup}", setup)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return int(out.stdout)
+
+
+@on_glibc
+def test_reused_heap_serves_large_arrays_from_the_heap() -> None:
+    assert _new_big_maps("pass") == 1  # glibc maps a 64 MiB array apart by default
+    assert _new_big_maps("assert memory.reused_heap()") == 0  # from the heap instead
+
+
+@on_glibc
+def test_reused_heap_leaves_malloc_alone_when_the_environment_says() -> None:
+    env = {"GLIBC_TUNABLES": "glibc.malloc.check=0"}
+    assert _new_big_maps("assert not memory.reused_heap()", env) == 1
+
+
+@on_glibc
+def test_a_command_runs_with_the_heap_reused() -> None:
+    setup = (
+        "import os\n"
+        "from dedup.cli import app\n"
+        "try:\n"
+        f"    app(['scan', {str(FIXTURES)!r}, '-q', '-f', 'csv', '-o', os.devnull])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+    )
+    assert _new_big_maps(setup) == 0
