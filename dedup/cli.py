@@ -142,7 +142,6 @@ def main(
 ) -> None:
     """Find near-duplicate news articles and the wire passages they share."""
     small_pages()  # numpy's large temporary arrays on small pages (dedup.memory)
-    reused_heap()  # and in memory malloc reuses (dedup.memory)
 
 
 MinPassageWords = Annotated[
@@ -294,6 +293,9 @@ def scan(
                 paths, fields, cfg, errors, log, workers, spill_dir, quiet, verbose
             )
         else:
+            # In memory, with passages: large arrays in memory malloc reuses (dedup.memory;
+            # the streaming scan is faster without).
+            reused_heap()
             with progress_bar("reading", quiet=quiet) as tick:
                 docs = list(read_docs(paths, fields=fields, errors=errors.value, log=log))
                 if not docs:

@@ -98,13 +98,15 @@ def test_reused_heap_leaves_malloc_alone_when_the_environment_says() -> None:
 
 
 @on_glibc
-def test_a_command_runs_with_the_heap_reused() -> None:
+@pytest.mark.parametrize(("passages", "maps"), [(True, 0), (False, 1)])
+def test_a_scan_with_passages_runs_with_the_heap_reused(passages: bool, maps: int) -> None:
+    flag = "--passages" if passages else "--no-passages"
     setup = (
         "import os\n"
         "from dedup.cli import app\n"
         "try:\n"
-        f"    app(['scan', {str(FIXTURES)!r}, '-q', '-f', 'csv', '-o', os.devnull])\n"
+        f"    app(['scan', {str(FIXTURES)!r}, {flag!r}, '-q', '-f', 'csv', '-o', os.devnull])\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
     )
-    assert _new_big_maps(setup) == 0
+    assert _new_big_maps(setup) == maps
