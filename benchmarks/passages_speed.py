@@ -9,9 +9,10 @@ and prints the median seconds of each and the ratio of the default to passages o
 (the goal is at most 3x). The timed runs follow one run of each mode (the first with
 passages, timed apart: it looks up every word's stem, which later runs find cached).
 A fixed Python loop timed before and after tells how fast the host ran meanwhile.
-numpy's arrays go on small pages, and malloc reuses its heap for large arrays, as in the
-command line (`dedup.memory`); `--huge-pages` leaves numpy's default (huge pages advised
-for arrays of 4 MiB or more), `--default-malloc` glibc's.
+numpy's arrays go on small pages, as in the command line, and malloc reuses its heap for
+large arrays, as in a `dedup scan` that matches passages (`dedup.memory`; every mode
+here); `--huge-pages` leaves numpy's default (huge pages advised for arrays of 4 MiB or
+more), `--default-malloc` glibc's.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def main() -> None:
     ap.add_argument(
         "--default-malloc",
         action="store_true",
-        help="leave glibc's malloc as it is (the command line has it reuse its heap)",
+        help="leave glibc's malloc as it is (a scan with passages has it reuse its heap)",
     )
     args = ap.parse_args()
     small = not args.huge_pages and small_pages()
