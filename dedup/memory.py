@@ -21,9 +21,10 @@ which glibc's malloc maps fresh for every array of 32 MiB or more (and for most
 arrays of a second thread, whose arena maps its own heaps) and unmaps when freed.
 `reused_heap()` asks glibc to serve arrays below 256 MiB from one heap shared by the
 process's threads and to keep up to 512 MiB of it free for reuse rather than hand it
-back at once (`mallopt`). `dedup scan` calls it when it matches passages (in memory):
-there it saves time, while the streaming scan without passages was slower with it
-(1,000,000 articles: 211.0 s and 38.7 s of system CPU, against 203.4 s and 22.4 s).
+back at once (`mallopt`), unless the environment already tunes malloc. `dedup scan`
+calls it when it matches passages (in memory): there it saves time, while the streaming
+scan without passages was slower with it (1,000,000 articles: 211.0 s and 38.7 s of
+system CPU, against 203.4 s and 22.4 s).
 """
 
 from __future__ import annotations
@@ -59,11 +60,25 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 HEAP_SETTINGS = ((_M_ARENA_MAX, 1), (_M_MMAP_THRESHOLD, 256 << 20), (_M_TRIM_THRESHOLD, 512 << 20))
 
 
+#: Environment variables through which glibc's malloc is also told how to behave.
+MALLOC_VARIABLES = (
+    "MALLOC_ARENA_MAX",
+    "MALLOC_MMAP_THRESHOLD_",
+    "MALLOC_TRIM_THRESHOLD_",
+    "MALLOC_MMAP_MAX_",
+    "MALLOC_TOP_PAD_",
+)
+
+
 def reused_heap() -> bool:
     """Ask glibc's malloc to reuse freed memory for large arrays (see the module
-    docstring); whether it was asked (False off glibc, or where the environment's
-    ``GLIBC_TUNABLES`` already says how malloc should behave)."""
-    if platform.libc_ver()[0] != "glibc" or "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""):
+    docstring); whether it was asked (False off glibc, or where the environment already
+    says how malloc should behave: a ``glibc.malloc.`` tunable in ``GLIBC_TUNABLES``,
+    or one of `MALLOC_VARIABLES`)."""
+    told = "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", "") or any(
+        name in os.environ for name in MALLOC_VARIABLES
+    )
+    if told or platform.libc_ver()[0] != "glibc":
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt

@@ -78,7 +78,8 @@ on_glibc = pytest.mark.skipif(
 
 
 def _new_big_maps(setup: str, env: dict[str, str] | None = None) -> int:
-    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"} | (env or {})
+    told = {"GLIBC_TUNABLES", *memory.MALLOC_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in told} | (env or {})
     code = _PROBE.replace("{setup}", setup)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
@@ -92,8 +93,10 @@ def test_reused_heap_serves_large_arrays_from_the_heap() -> None:
 
 
 @on_glibc
-def test_reused_heap_leaves_malloc_alone_when_the_environment_says() -> None:
-    env = {"GLIBC_TUNABLES": "glibc.malloc.check=0"}
+@pytest.mark.parametrize(
+    "env", [{"GLIBC_TUNABLES": "glibc.malloc.check=0"}, {"MALLOC_ARENA_MAX": "2"}]
+)
+def test_reused_heap_leaves_malloc_alone_when_the_environment_says(env: dict[str, str]) -> None:
     assert _new_big_maps("assert not memory.reused_heap()", env) == 1
 
 
