@@ -1572,7 +1572,9 @@ def _passages_of(job: _Job, codes: I64) -> list[Passage]:
         a, b = docs[da], docs[db]
         found = list(chains.get((da, db), []))
         found += [_Chain([bag]) for bag in bags.get((da, db), [])]
-        kept = _disjoint([_to_passage(da, db, a, b, chain) for chain in found])
+        # Only the chains kept are made passages (a third of them overlap a heavier one).
+        spans = [(_weight(c), c.a_range, c.b_range) for c in found]
+        kept = [_to_passage(da, db, a, b, found[k]) for k in _disjoint(spans)]
         out.extend(_merge_near(a, b, kept, cfg.merge_gap))
     a_diff = _unmatched(docs, [(p.a, p.a_tokens, p.a_matched) for p in out])
     b_diff = _unmatched(docs, [(p.b, p.b_tokens, p.b_matched) for p in out])
@@ -1655,17 +1657,27 @@ def _unpacked(packed: _Packed) -> list[Passage]:
     return out
 
 
-def _disjoint(found: list[Passage]) -> list[Passage]:
-    """The heaviest passages of one document pair such that no text of either document
-    is in two of them (a passage found twice from different seeds, or a stock phrase
-    aligned against a second place)."""
-    kept: list[Passage] = []
-    for p in sorted(found, key=lambda p: (-p.weight, p.a_tokens, p.b_tokens)):
-        if all(
-            p.a_tokens[1] <= q.a_tokens[0] or q.a_tokens[1] <= p.a_tokens[0] for q in kept
-        ) and all(p.b_tokens[1] <= q.b_tokens[0] or q.b_tokens[1] <= p.b_tokens[0] for q in kept):
-            kept.append(p)
+Span = tuple[int, int]
+
+
+def _disjoint(found: list[tuple[float, Span, Span]]) -> list[int]:
+    """Of passages of one document pair given as (weight, A token range, B token range),
+    the heaviest such that no text of either document is in two of them (a passage
+    found twice from different seeds, or a stock phrase aligned against a second place):
+    their indices, heaviest first (ties by A range, then B range, then index)."""
+    kept: list[int] = []
+    for k in sorted(range(len(found)), key=lambda k: (-found[k][0], found[k][1], found[k][2])):
+        _, (a0, a1), (b0, b1) = found[k]
+        if all(a1 <= found[q][1][0] or found[q][1][1] <= a0 for q in kept) and all(
+            b1 <= found[q][2][0] or found[q][2][1] <= b0 for q in kept
+        ):
+            kept.append(k)
     return kept
+
+
+def _weight(chain: _Chain) -> float:
+    """A chain's weight as its passage will carry it."""
+    return round(sum(p.weight for p in chain.parts), 3)
 
 
 def _gap(x: tuple[int, int], y: tuple[int, int]) -> int:
@@ -1720,7 +1732,6 @@ def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -
     a_m = np.concatenate([p.oa + p.al.a_matched for p in chain.parts])
     b_m = np.concatenate([p.ob + p.al.b_matched for p in chain.parts])
     content = sum(p.al.content_matches for p in chain.parts)
-    weight = sum(p.weight for p in chain.parts)
     score = min(1.0, (len(a_m) + len(b_m)) / ((a_r[1] - a_r[0]) + (b_r[1] - b_r[0])))
     return Passage(
         da,
@@ -1732,7 +1743,7 @@ def _to_passage(da: int, db: int, a: PassageDoc, b: PassageDoc, chain: _Chain) -
         round(score, 4),
         min(len(a_m), len(b_m)),
         content,
-        round(weight, 3),
+        _weight(chain),
         a_m,
         b_m,
     )

@@ -380,3 +380,16 @@ def test_row_order_is_lexsort_by_columns() -> None:
         want = np.lexsort(rows.T[::-1])
         assert np.array_equal(passage_stage._row_order(rows), want)
     assert len(passage_stage._row_order(np.empty((0, 6), dtype=np.int64))) == 0
+
+
+def test_disjoint_keeps_the_heaviest_passages_that_share_no_text() -> None:
+    found = [
+        (2.0, (0, 10), (0, 10)),
+        (5.0, (5, 15), (20, 30)),  # heaviest: kept first
+        (3.0, (20, 30), (8, 12)),  # overlaps the first in B only
+        (1.0, (40, 50), (40, 50)),
+        (1.0, (30, 40), (30, 40)),  # ties by weight: by A range, both kept
+        (4.0, (14, 16), (50, 60)),  # overlaps the heaviest in A
+    ]
+    assert passage_stage._disjoint(found) == [1, 2, 4, 3]
+    assert passage_stage._disjoint([]) == []
