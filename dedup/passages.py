@@ -680,13 +680,12 @@ class _Signing:
     def __init__(self, units: _Units, cfg: PassageConfig) -> None:
         # Each chunk's grams are gathered when it is signed: all units' at once would be
         # several times the kept grams (overlapping windows), in fresh memory.
-        self.units, self.size, self.rows = units, units.size, units.rows
-        self.cfg = cfg
+        self.units = units
         self.lsh = LSHConfig(num_perm=cfg.num_perm, seed=cfg.seed, threshold=cfg.lsh_threshold)
-        self.sigs = np.empty((len(self.size), cfg.num_perm), dtype=np.uint32)
+        self.sigs = np.empty((len(units.size), cfg.num_perm), dtype=np.uint32)
         self.band = lsh_params(cfg.lsh_threshold, cfg.num_perm)
-        self.keys = np.empty((len(self.size), self.band.bands), dtype=np.uint64)
-        self.cuts = chunk_bounds(np.cumsum(self.size), SIGN_CHUNK)
+        self.keys = np.empty((len(units.size), self.band.bands), dtype=np.uint64)
+        self.cuts = chunk_bounds(np.cumsum(units.size), SIGN_CHUNK)
         self.next = iter(range(len(self.cuts) - 1))
         self.lock = threading.Lock()
 
@@ -707,14 +706,15 @@ class _Signing:
             lo, hi = self.cuts[k], self.cuts[k + 1]
             if hi > lo:
                 self.sigs[lo:hi] = flat_signatures(
-                    self.units.grams(lo, hi), self.size[lo:hi], self.lsh
+                    self.units.grams(lo, hi), self.units.size[lo:hi], self.lsh
                 )
                 self.keys[lo:hi] = band_keys(self.sigs[lo:hi], self.band)
 
     def sketches(self, groups: list[int], scope: _Scope) -> _Sketches:
         """The finished signatures with their band keys and labels."""
         labels = np.asarray(groups if scope.labels is None else scope.labels, dtype=np.int64)
-        return _Sketches(self.sigs, self.size, self.rows, self.keys, labels[self.rows[:, 0]])
+        size, rows = self.units.size, self.units.rows
+        return _Sketches(self.sigs, size, rows, self.keys, labels[rows[:, 0]])
 
 
 #: Grams per chunk of `_Signing`.
