@@ -149,10 +149,6 @@ def _trie_regex(words: list[str]) -> str:
     return build(trie)
 
 
-def _entry_of(matched: str, cat: Catalogue) -> Entry | None:
-    return cat.lookup(re.sub(r"[\s.]+", " ", matched).strip())
-
-
 @dataclass(frozen=True, slots=True)
 class _Name:
     start: int  # original offsets
