@@ -41,9 +41,10 @@ class Replay(NamedTuple):
     seconds: list[float]
 
 
-def replay(docs: list[Doc], repeat: int) -> Replay:
-    """Run the pipeline on the documents in one process, keeping every batch of token
-    ranges the passage stage aligns, then align them all again `repeat` times."""
+def capture(docs: list[Doc]) -> tuple[align.Coded | None, list[np.ndarray[Any, Any]]]:
+    """Run the pipeline on the documents in one process and keep every batch of token
+    ranges the passage stage hands to `align_spans`, with the token table they index
+    (None when it aligned nothing)."""
     batches: list[np.ndarray[Any, Any]] = []
     held: list[align.Coded] = []
     real = passage_stage.align_spans
@@ -58,9 +59,15 @@ def replay(docs: list[Doc], repeat: int) -> Replay:
         run(docs, DedupConfig(), workers=1)
     finally:
         passage_stage.align_spans = real
-    if not batches:
+    return (held[0] if held else None), batches
+
+
+def replay(docs: list[Doc], repeat: int) -> Replay:
+    """Run the pipeline on the documents in one process, keeping every batch of token
+    ranges the passage stage aligns, then align them all again `repeat` times."""
+    codes, batches = capture(docs)
+    if codes is None:
         return Replay(0, 0, 0, "", [])
-    codes = held[0]
     found = [al for spans in batches for al in align.align_spans(codes, spans)]
     digest = hashlib.sha1()
     for al in found:

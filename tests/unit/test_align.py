@@ -92,6 +92,22 @@ def _random_seq(rng: np.random.Generator, n: int, vocab: int) -> TokenSeq:
     return TokenSeq(stems, stems // 2, content, weights)
 
 
+def _edited(rng: np.random.Generator, a: TokenSeq, vocab: int) -> TokenSeq:
+    """`a` with about a sixth of its tokens deleted and as many random ones inserted,
+    so that its alignment with `a` takes gaps in both directions."""
+    new = _random_seq(rng, len(a), vocab)
+    keep = rng.random(len(a)) >= 0.15
+    add = rng.random(len(a)) < 0.15
+    take = [(a, k) for k in range(len(a)) if keep[k]]
+    take = [x for k, x in enumerate(take) for x in [x, (new, k)][: 2 if add[k] else 1]]
+    return TokenSeq(
+        np.array([s.stems[k] for s, k in take], dtype=np.uint64),
+        np.array([s.skels[k] for s, k in take], dtype=np.uint64),
+        np.array([s.content[k] for s, k in take], dtype=bool),
+        np.array([s.weights[k] for s, k in take], dtype=np.int32),
+    )
+
+
 DEFAULT = Scoring()
 
 
@@ -154,7 +170,8 @@ def test_align_many_is_the_plain_programme(
     """Batched alignments (padded, of mixed shapes, in one batch or many small ones;
     traced back with the long pair's programme in 32-bit integers, or each batch apart,
     the short ones in 16-bit integers) are exactly the plain programme's: spans, score,
-    matched tokens, ties broken alike."""
+    matched tokens, ties broken alike; among them copies with words deleted and inserted,
+    whose tracebacks take gaps in both directions."""
     import dedup.align as module
 
     monkeypatch.setattr(module, "BATCH_CELLS", cells)
@@ -166,6 +183,9 @@ def test_align_many_is_the_plain_programme(
         vocab = int(rng.integers(2, 25))
         a, b = _random_seq(rng, n, vocab), _random_seq(rng, m, vocab)
         pairs.append((a, a if rng.random() < 0.2 else b))
+    for _ in range(200):  # copies with words deleted and inserted: gaps both ways
+        a = _random_seq(rng, int(rng.integers(5, 60)), 200)
+        pairs.append((a, _edited(rng, a, 200)) if rng.random() < 0.5 else (_edited(rng, a, 200), a))
     pairs.append((_random_seq(rng, 300, 40), _random_seq(rng, 5, 40)))  # one long, one short
     ids = np.arange(2500, dtype=np.uint64)  # a score past 16 bits: 2,500 full matches
     long = TokenSeq(ids, ids, np.ones(2500, dtype=bool), np.full(2500, UNIT, np.int32))
