@@ -98,8 +98,12 @@ def _edited(rng: np.random.Generator, a: TokenSeq, vocab: int) -> TokenSeq:
     new = _random_seq(rng, len(a), vocab)
     keep = rng.random(len(a)) >= 0.15
     add = rng.random(len(a)) < 0.15
-    take = [(a, k) for k in range(len(a)) if keep[k]]
-    take = [x for k, x in enumerate(take) for x in [x, (new, k)][: 2 if add[k] else 1]]
+    take: list[tuple[TokenSeq, int]] = []
+    for k in range(len(a)):
+        if keep[k]:
+            take.append((a, k))
+        if add[k]:
+            take.append((new, k))
     return TokenSeq(
         np.array([s.stems[k] for s, k in take], dtype=np.uint64),
         np.array([s.skels[k] for s, k in take], dtype=np.uint64),
