@@ -139,33 +139,25 @@ def programmes(
 def compiled_spans(
     codes: align.Coded, spans: Array, scoring: Scoring = SCORING
 ) -> list[Alignment | None]:
-    """`align_spans` with the compiled programme: the same choice of rows (the shorter
-    side; on equal lengths the smaller stem bytes) and, checked, the same alignments."""
-    spans = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
+    """`align_spans` with the compiled programme: the same rows (`align.programme_sides`)
+    and, checked, the same alignments."""
     out: list[Alignment | None] = [None] * len(spans)
-    a_len, b_len = spans[:, 1] - spans[:, 0], spans[:, 3] - spans[:, 2]
-    swap = a_len > b_len
-    st = codes.stems
-    for k, (a0, a1, b0, b1) in zip(
-        np.flatnonzero(a_len == b_len).tolist(), spans[a_len == b_len].tolist(), strict=True
-    ):
-        swap[k] = st[a0:a1].tobytes() > st[b0:b1].tobytes()
-    where = np.flatnonzero((a_len > 0) & (b_len > 0))
+    sides = align.programme_sides(codes, spans)
     found, mi, mj = programmes(
         codes.exact,
         codes.near,
         codes.weights,
         codes.content,
-        np.where(swap, spans[:, 2], spans[:, 0])[where],
-        np.minimum(a_len, b_len)[where],
-        np.where(swap, spans[:, 0], spans[:, 2])[where],
-        np.maximum(a_len, b_len)[where],
+        sides.row_start,
+        sides.rows,
+        sides.col_start,
+        sides.cols,
         scoring.mismatch,
         scoring.gap,
     )
     cut = np.concatenate([[0], np.cumsum(found[:, 5])]).tolist()
     for k, (at, flipped, row) in enumerate(
-        zip(where.tolist(), swap[where].tolist(), found.tolist(), strict=True)
+        zip(sides.where.tolist(), sides.flipped.tolist(), found.tolist(), strict=True)
     ):
         best, a_start, a_end, b_start, b_end, _, both = row
         if best > 0:
@@ -209,18 +201,7 @@ def replayed(docs: list[Doc], repeat: int) -> dict[str, Any]:
             differ += not _same(x, y)
     if differ:
         sys.exit(f"{differ} of {pairs} alignments differ from align_spans'")
-    inputs = []
-    for spans in batches:
-        a_len, b_len = spans[:, 1] - spans[:, 0], spans[:, 3] - spans[:, 2]
-        swap, where = a_len > b_len, np.flatnonzero((a_len > 0) & (b_len > 0))
-        inputs.append(
-            (
-                np.where(swap, spans[:, 2], spans[:, 0])[where],
-                np.minimum(a_len, b_len)[where],
-                np.where(swap, spans[:, 0], spans[:, 2])[where],
-                np.maximum(a_len, b_len)[where],
-            )
-        )
+    inputs = [align.programme_sides(codes, spans)[2:] for spans in batches]
     modes = ("numpy (align_spans)", "compiled", "compiled programmes alone")
     times: dict[str, list[float]] = {k: [] for k in modes}
     for _ in range(repeat):

@@ -200,6 +200,42 @@ def coded(seq: TokenSeq) -> Coded:
     )
 
 
+class Sides(NamedTuple):
+    """Which side of each pair of token ranges is the programme's rows (`programme_sides`):
+    the pairs with tokens on both sides (indices into the input), whether each is flipped
+    (B's range the rows), and the rows' and columns' starts and lengths."""
+
+    where: I64
+    flipped: npt.NDArray[np.bool_]
+    row_start: I64
+    rows: I64
+    col_start: I64
+    cols: I64
+
+
+def programme_sides(codes: Coded, spans: I64) -> Sides:
+    """For each row (a0, a1, b0, b1) of `spans` with tokens on both sides: the shorter
+    range is the rows, and on equal lengths the one of smaller stem bytes (the tie rule
+    that makes `align` symmetric)."""
+    spans = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
+    a_len, b_len = spans[:, 1] - spans[:, 0], spans[:, 3] - spans[:, 2]
+    swap = a_len > b_len
+    st = codes.stems
+    for k, (a0, a1, b0, b1) in zip(
+        np.flatnonzero(a_len == b_len).tolist(), spans[a_len == b_len].tolist(), strict=True
+    ):
+        swap[k] = st[a0:a1].tobytes() > st[b0:b1].tobytes()
+    where = np.flatnonzero((a_len > 0) & (b_len > 0))
+    return Sides(
+        where,
+        swap[where],
+        np.where(swap, spans[:, 2], spans[:, 0])[where],
+        np.minimum(a_len, b_len)[where],
+        np.where(swap, spans[:, 0], spans[:, 2])[where],
+        np.maximum(a_len, b_len)[where],
+    )
+
+
 def align_spans(codes: Coded, spans: I64, scoring: Scoring = Scoring()) -> list[Alignment | None]:
     """`align` of ranges of the coded tokens: for each row (a0, a1, b0, b1) of `spans`,
     of tokens `[a0, a1)` against `[b0, b1)` (offsets in the alignment are from a0 and b0).
@@ -209,20 +245,8 @@ def align_spans(codes: Coded, spans: I64, scoring: Scoring = Scoring()) -> list[
     cells, is what a single short alignment spends its time on); in 16-bit integers
     where no score of the batch can pass them."""
     out: list[Alignment | None] = [None] * len(spans)
-    spans = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
-    a_len, b_len = spans[:, 1] - spans[:, 0], spans[:, 3] - spans[:, 2]
-    swap = a_len > b_len
-    st = codes.stems
-    for k, (a0, a1, b0, b1) in zip(
-        np.flatnonzero(a_len == b_len).tolist(), spans[a_len == b_len].tolist(), strict=True
-    ):  # the tie rule: on equal lengths, the smaller stem bytes are the rows
-        swap[k] = st[a0:a1].tobytes() > st[b0:b1].tobytes()
-    where = np.flatnonzero((a_len > 0) & (b_len > 0))
-    flipped = swap[where].tolist()
-    r0 = np.where(swap, spans[:, 2], spans[:, 0])[where]
-    c0 = np.where(swap, spans[:, 0], spans[:, 2])[where]
-    n_rows = np.minimum(a_len, b_len)[where]
-    n_cols = np.maximum(a_len, b_len)[where]
+    where, flipped_a, r0, n_rows, c0, n_cols = programme_sides(codes, spans)
+    flipped = flipped_a.tolist()
     where_l = where.tolist()
     # Pairs of like shape go together (lengths binned in powers of two), so that
     # little of a batch is padding.
